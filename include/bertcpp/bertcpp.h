@@ -1,0 +1,28 @@
+// bertcpp: BERT-family encoders on the CPU, text in, vectors out.
+//
+//   #include <bertcpp/bertcpp.h>
+//
+//   bertcpp::Encoder encoder;  // bundled models/bert-mini-uncased; or EncoderOptions{.model_dir=...}
+//   bertcpp::RowMatrix v = encoder.encode({{"I love data science"}, {"He went to the bank"}});
+//   // v.rows() == 2, v.cols() == 256: REDUCE_MEAN of layer -2, bert-as-service's default
+//
+// The pipeline, one folder a stage (each header is usable on its own):
+//   tokenizer/  text -> ids            Tokenizer, Vocab, Encoding
+//   model/      ids -> hidden states   BertModel, BertConfig, TokenBatch
+//   pooling/    hidden -> vectors      pool(), PoolingStrategy
+//   heads/      hidden -> predictions  fill_mask(), next_sentence_probability()
+//   loaders/    checkpoints -> weights (safetensors, TensorFlow, PyTorch .bin), fed in from the side
+//   encoder.h   all of it behind Encoder::encode
+//
+// Errors: std::invalid_argument for bad input (an empty list, a sequence longer than the
+// model allows), std::runtime_error for bad files (missing, corrupt, shapes that disagree
+// with the config), each naming the file, the tensor or the field.
+#pragma once
+
+#include <bertcpp/encoder.h>
+#include <bertcpp/heads/heads.h>
+#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/config.h>
+#include <bertcpp/pooling/pooling.h>
+#include <bertcpp/tokenizer/tokenizer.h>

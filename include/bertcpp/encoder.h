@@ -1,0 +1,75 @@
+// Text -> vectors: the whole pipeline behind one call.
+//
+//   bertcpp::Encoder encoder;                       // the bundled bert-mini-uncased
+//   bertcpp::RowMatrix v = encoder.encode({{"I love data science"}, {"We went to the bank"}});
+//   // v: [2, 256], REDUCE_MEAN of layer -2, as bert-as-service serves by default
+//
+// Inputs are sorted by length and packed into batches under a token budget, so no work is
+// spent on padding; results come back in input order, equal whatever the batching.
+#pragma once
+
+#include <bertcpp/model/bert_model.h>
+#include <bertcpp/pooling/pooling.h>
+#include <bertcpp/tokenizer/tokenizer.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bertcpp {
+
+// The bundled model directory (models/bert-mini-uncased): $BERTCPP_MODEL_DIR if set,
+// else the one installed or built beside the library.
+std::string default_model_dir();
+
+struct EncoderOptions {
+  std::string model_dir;  // empty: default_model_dir()
+  PoolingStrategy pooling = PoolingStrategy::ReduceMean;
+  std::vector<int> pooling_layers = {-2};  // negative counts from the last layer; concatenated
+  // Tokens per sequence including [CLS]/[SEP]; longer inputs are truncated to it. Unset: no
+  // truncation, and a sequence longer than max_position_embeddings is std::invalid_argument.
+  std::optional<size_t> max_seq_len;
+  int threads = 0;          // 0: all cores
+  size_t batch_size = 32;   // sequences per forward pass at most
+  bool normalize = false;   // L2-normalize each output vector
+  TokenizerOptions tokenizer;  // lowercase etc. follow the vocabulary unless set
+};
+
+// Called after each batch with (sequences done, total); return false to cancel, which makes
+// encode throw bertcpp::Cancelled.
+using ProgressCallback = std::function<bool(size_t done, size_t total)>;
+
+struct Cancelled : std::exception {
+  const char* what() const noexcept override { return "encoding cancelled"; }
+};
+
+class Encoder {
+ public:
+  explicit Encoder(EncoderOptions options = {});
+  Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const Tokenizer> tokenizer,
+          EncoderOptions options = {});
+
+  // [n, dim()]. With PoolingStrategy::None: [n, T * H], token vectors padded with zeros to
+  // T = max_seq_len if set, else the longest sequence of this call (bert-as-service's layout).
+  // Throws std::invalid_argument for an empty list.
+  RowMatrix encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
+  RowMatrix encode_encodings(const std::vector<Encoding>& encodings,
+                             const ProgressCallback& progress = {}) const;
+  std::vector<Encoding> tokenize(const std::vector<TextInput>& inputs) const;
+
+  size_t dim() const;  // width of one pooled vector (H per pooling layer, 2H for mean-max)
+  const EncoderOptions& options() const { return options_; }
+  const BertModel& model() const { return *model_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  std::shared_ptr<const BertModel> model_ptr() const { return model_; }
+  std::shared_ptr<const Tokenizer> tokenizer_ptr() const { return tokenizer_; }
+
+ private:
+  std::shared_ptr<const BertModel> model_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  EncoderOptions options_;
+};
+
+}  // namespace bertcpp

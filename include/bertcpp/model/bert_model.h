@@ -1,0 +1,67 @@
+// Ids -> hidden states: embeddings, N post-LayerNorm transformer layers, pooler, heads.
+//
+//   auto model = bertcpp::BertModel::load("models/bert-mini-uncased");
+//   bertcpp::ForwardOutput out = model.forward(batch, {});
+//   out.hidden_states.back();   // [num_tokens, H], the last layer, packed like `batch`
+#pragma once
+
+#include <bertcpp/model/config.h>
+#include <bertcpp/model/token_batch.h>
+
+#include <Eigen/Core>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bertcpp {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct BertWeights;  // model/weights.h: the tensors laid out for the encoder
+
+struct ForwardOptions {
+  // Layers to run: -1 = all. Pooling from layer -2 never needs the last layer.
+  int num_layers = -1;
+  // Keep every hidden state (embeddings output, then each layer) or only the last computed.
+  bool output_hidden_states = false;
+  bool compute_pooler = false;
+  // Threads for this call; 0 = the model's default (all cores).
+  int threads = 0;
+};
+
+struct ForwardOutput {
+  // Packed like the input batch: [num_tokens, H]. With output_hidden_states, index 0 is the
+  // embeddings output and index i the output of layer i; otherwise one entry, the last layer run.
+  std::vector<RowMatrix> hidden_states;
+  RowMatrix pooler_output;  // [num_sequences, H] when compute_pooler
+};
+
+class BertModel {
+ public:
+  // A model directory: config.json or bert_config.json, vocab.txt, and weights in any
+  // supported format (see loaders/checkpoint.h).
+  static BertModel load(const std::string& model_dir);
+  BertModel(BertConfig config, std::shared_ptr<const BertWeights> weights);
+
+  const BertConfig& config() const { return config_; }
+  const BertWeights& weights() const { return *weights_; }
+  bool has_mlm_head() const;
+  bool has_nsp_head() const;
+
+  // Thread-safe: many threads may call forward on one model at once.
+  // Throws std::invalid_argument for an id, type id or position outside the config.
+  ForwardOutput forward(const TokenBatch& batch, const ForwardOptions& options = {}) const;
+
+  // Heads (BertForPreTraining checkpoints). Throw std::runtime_error when absent.
+  // MLM logits [rows.size(), vocab_size] for the given packed token rows of `hidden`.
+  RowMatrix mlm_logits(const RowMatrix& last_hidden, const std::vector<int64_t>& rows) const;
+  // NSP logits [num_sequences, 2] (index 0 = IsNext) from the pooler output.
+  RowMatrix nsp_logits(const RowMatrix& pooler_output) const;
+
+ private:
+  BertConfig config_;
+  std::shared_ptr<const BertWeights> weights_;
+};
+
+}  // namespace bertcpp

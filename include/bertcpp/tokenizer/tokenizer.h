@@ -1,0 +1,65 @@
+// Text -> ids: Hugging Face BertTokenizer, code point for code point.
+//
+//   bertcpp::Tokenizer tok("models/bert-mini-uncased/vocab.txt");
+//   bertcpp::Encoding e = tok.encode("Hello, world!");   // ids, type_ids, tokens, offsets
+//
+// Input is UTF-8. Invalid byte sequences are dropped, like Google BERT's
+// convert_to_unicode(text, "ignore"); offsets then count the code points that remain.
+#pragma once
+
+#include <bertcpp/tokenizer/encoding.h>
+#include <bertcpp/tokenizer/vocab.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bertcpp {
+
+struct TokenizerOptions {
+  bool lowercase = true;
+  std::optional<bool> strip_accents;  // unset: follow lowercase (Hugging Face's None)
+  bool tokenize_chinese_chars = true;
+  bool clean_text = true;
+  size_t max_input_chars_per_word = 100;
+};
+
+// A text or a pair of texts to encode.
+struct TextInput {
+  std::string a;
+  std::optional<std::string> b;
+};
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(const std::string& vocab_file, TokenizerOptions options = {});
+  Tokenizer(Vocab vocab, TokenizerOptions options = {});
+
+  // max_length counts [CLS]/[SEP]; longer inputs are truncated with Hugging Face's
+  // longest_first rule. Without max_length nothing is truncated.
+  Encoding encode(std::string_view text, std::optional<size_t> max_length = std::nullopt) const;
+  Encoding encode_pair(std::string_view a, std::string_view b,
+                       std::optional<size_t> max_length = std::nullopt) const;
+  // Encodes in parallel on `threads` threads (0: all cores); results in input order.
+  std::vector<Encoding> encode_batch(const std::vector<TextInput>& inputs,
+                                     std::optional<size_t> max_length = std::nullopt,
+                                     size_t threads = 0) const;
+  // Encodes already-split tokens (bert-as-service's is_tokenized): each must be a vocab
+  // entry or is mapped to [UNK]; no normalization.
+  Encoding encode_tokens(const std::vector<std::string>& tokens_a,
+                         const std::vector<std::string>* tokens_b = nullptr,
+                         std::optional<size_t> max_length = std::nullopt) const;
+
+  // WordPiece tokens of a text, without [CLS]/[SEP].
+  std::vector<std::string> tokenize(std::string_view text) const;
+
+  const Vocab& vocab() const { return vocab_; }
+  const TokenizerOptions& options() const { return options_; }
+
+ private:
+  Vocab vocab_;
+  TokenizerOptions options_;
+};
+
+}  // namespace bertcpp

@@ -1,0 +1,38 @@
+// vocab.txt: one token per line, id = line index.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace bertcpp {
+
+class Vocab {
+ public:
+  // Throws std::runtime_error naming the file when it is missing, empty or has no [UNK].
+  static Vocab from_file(const std::string& path);
+  static Vocab from_tokens(std::vector<std::string> tokens, const std::string& source = "<memory>");
+
+  std::optional<int32_t> find(std::string_view token) const;
+  int32_t id_or_unk(std::string_view token) const;
+  // Throws std::out_of_range for an id outside [0, size()).
+  const std::string& token(int32_t id) const;
+  size_t size() const { return tokens_.size(); }
+
+  int32_t unk_id() const { return unk_id_; }
+  int32_t cls_id() const { return cls_id_; }
+  int32_t sep_id() const { return sep_id_; }
+  int32_t pad_id() const { return pad_id_; }
+  int32_t mask_id() const { return mask_id_; }
+  const std::vector<std::string>& tokens() const { return tokens_; }
+
+ private:
+  std::vector<std::string> tokens_;
+  std::unordered_map<std::string, int32_t> ids_;
+  int32_t unk_id_ = -1, cls_id_ = -1, sep_id_ = -1, pad_id_ = -1, mask_id_ = -1;
+};
+
+}  // namespace bertcpp

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Quick start 1: build bertcpp and run the tweet classifier on the bundled model and data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/python examples/classify_tweets.py "$@"
