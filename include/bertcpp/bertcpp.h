@@ -8,10 +8,10 @@
 //
 // The pipeline, one folder a stage (each header is usable on its own):
 //   tokenizer/  text -> ids            Tokenizer, Vocab, Encoding
-//   model/      ids -> hidden states   BertModel, BertConfig, TokenBatch
+//   model/      ids -> hidden states   BertModel, TokenBatch
 //   pooling/    hidden -> vectors      pool(), PoolingStrategy
 //   heads/      hidden -> predictions  fill_mask(), next_sentence_probability()
-//   loaders/    checkpoints -> weights (safetensors, TensorFlow, PyTorch .bin), fed in from the side
+//   loaders/    config + checkpoints -> tensors (safetensors, TensorFlow, PyTorch .bin), from the side
 //   encoder.h   all of it behind Encoder::encode
 //
 // Errors: std::invalid_argument for bad input (an empty list, a sequence longer than the
@@ -23,6 +23,6 @@
 #include <bertcpp/heads/heads.h>
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/config.h>
+#include <bertcpp/loaders/config.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/tokenizer.h>

@@ -5,7 +5,7 @@
 //   out.hidden_states.back();   // [num_tokens, H], the last layer, packed like `batch`
 #pragma once
 
-#include <bertcpp/model/config.h>
+#include <bertcpp/loaders/config.h>
 #include <bertcpp/model/token_batch.h>
 
 #include <Eigen/Core>
