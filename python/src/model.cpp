@@ -1,0 +1,126 @@
+// bertcpp.BertModel (the forward pass with Hugging Face's padded [B, T] interface) and the
+// pretraining heads as functions: fill_mask, next_sentence_probability.
+#include "bindings.h"
+
+#include <cstring>
+
+namespace bertcpp_python {
+
+namespace {
+
+using IntArray = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
+
+py::dict config_dict(const bertcpp::BertConfig& config) {
+  return py::module_::import("json").attr("loads")(config.to_json());
+}
+
+void require_shape(const IntArray& array, const char* name, py::ssize_t batch, py::ssize_t seq_len) {
+  if (array.ndim() != 2 || array.shape(0) != batch || array.shape(1) != seq_len)
+    throw std::invalid_argument(std::string(name) + " must have the shape of input_ids [" +
+                                std::to_string(batch) + ", " + std::to_string(seq_len) + "], got ndim " +
+                                std::to_string(array.ndim()));
+}
+
+// Copies packed rows [num_tokens, H] back to their padded places in [B, T, H]: token k of
+// sequence s sits in column positions[k] (TokenBatch::from_padded keeps each column's
+// position id); masked places stay zero.
+void scatter_to_padded(const bertcpp::RowMatrix& packed, const bertcpp::TokenBatch& batch, py::ssize_t seq_len,
+                       float* out) {
+  const auto hidden = packed.cols();
+  for (size_t s = 0; s < batch.num_sequences(); ++s)
+    for (int64_t k = batch.offsets[s]; k < batch.offsets[s + 1]; ++k)
+      std::memcpy(out + (static_cast<int64_t>(s) * seq_len + batch.positions[k]) * hidden, packed.row(k).data(),
+                  sizeof(float) * hidden);
+}
+
+py::dict forward(const bertcpp::BertModel& model, const IntArray& input_ids, std::optional<IntArray> attention_mask,
+                 std::optional<IntArray> token_type_ids, bool output_hidden_states, int threads) {
+  if (input_ids.ndim() != 2)
+    throw std::invalid_argument("input_ids must be 2-D [batch, seq_len], got ndim " +
+                                std::to_string(input_ids.ndim()));
+  const py::ssize_t batch_size = input_ids.shape(0), seq_len = input_ids.shape(1);
+  if (batch_size == 0 || seq_len == 0) throw std::invalid_argument("input_ids is empty");
+  if (attention_mask) require_shape(*attention_mask, "attention_mask", batch_size, seq_len);
+  if (token_type_ids) require_shape(*token_type_ids, "token_type_ids", batch_size, seq_len);
+
+  const py::ssize_t hidden = model.config().hidden_size;
+  const py::ssize_t num_states = model.config().num_hidden_layers + 1;
+  py::array_t<float> last({batch_size, seq_len, hidden});
+  py::array_t<float> all_states;
+  if (output_hidden_states) all_states = py::array_t<float>({num_states, batch_size, seq_len, hidden});
+  float* last_data = last.mutable_data();
+  float* all_data = output_hidden_states ? all_states.mutable_data() : nullptr;
+  const int32_t* ids = input_ids.data();
+  const int32_t* mask = attention_mask ? attention_mask->data() : nullptr;
+  const int32_t* types = token_type_ids ? token_type_ids->data() : nullptr;
+
+  bertcpp::RowMatrix pooler;
+  {
+    py::gil_scoped_release release;
+    bertcpp::TokenBatch batch = bertcpp::TokenBatch::from_padded(ids, mask, types, batch_size, seq_len);
+    if (static_cast<py::ssize_t>(batch.num_sequences()) != batch_size)
+      throw std::invalid_argument("every row of attention_mask needs at least one 1");
+    bertcpp::ForwardOptions options;
+    options.output_hidden_states = output_hidden_states;
+    options.compute_pooler = true;
+    options.threads = threads;
+    bertcpp::ForwardOutput out = model.forward(batch, options);
+    const size_t plane = static_cast<size_t>(batch_size * seq_len * hidden);
+    std::memset(last_data, 0, sizeof(float) * plane);
+    scatter_to_padded(out.hidden_states.back(), batch, seq_len, last_data);
+    if (all_data) {
+      std::memset(all_data, 0, sizeof(float) * plane * num_states);
+      for (size_t i = 0; i < out.hidden_states.size(); ++i)
+        scatter_to_padded(out.hidden_states[i], batch, seq_len, all_data + i * plane);
+    }
+    pooler = std::move(out.pooler_output);
+  }
+  py::dict result;
+  result["last_hidden_state"] = last;
+  result["pooler_output"] = to_numpy(std::move(pooler));
+  if (output_hidden_states) result["hidden_states"] = all_states;
+  return result;
+}
+
+}  // namespace
+
+void bind_model(py::module_& m) {
+  py::class_<bertcpp::BertModel, std::shared_ptr<bertcpp::BertModel>>(m, "BertModel")
+      .def(py::init([](const std::string& model_dir) {
+             py::gil_scoped_release release;
+             return std::make_shared<bertcpp::BertModel>(bertcpp::BertModel::load(model_dir));
+           }),
+           py::arg("model_dir"))
+      .def_property_readonly("config", [](const bertcpp::BertModel& model) { return config_dict(model.config()); })
+      .def_property_readonly("has_mlm_head", &bertcpp::BertModel::has_mlm_head)
+      .def_property_readonly("has_nsp_head", &bertcpp::BertModel::has_nsp_head)
+      .def("forward", &forward, py::arg("input_ids"), py::arg("attention_mask") = py::none(),
+           py::arg("token_type_ids") = py::none(), py::arg("output_hidden_states") = false,
+           py::arg("threads") = 0,
+           "Hugging Face's BertModel outputs for a padded int batch: last_hidden_state [B,T,H] "
+           "(zeros where the mask is 0), pooler_output [B,H], hidden_states [L+1,B,T,H].");
+
+  m.def(
+      "fill_mask",
+      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const std::string& text,
+         size_t top_k) {
+        std::vector<std::vector<bertcpp::MaskPrediction>> predictions;
+        {
+          py::gil_scoped_release release;
+          predictions = bertcpp::fill_mask(model, tokenizer, text, top_k);
+        }
+        py::list per_mask;
+        for (const auto& candidates : predictions) {
+          py::list row;
+          for (const auto& p : candidates)
+            row.append(py::dict(py::arg("token") = p.token, py::arg("id") = p.id, py::arg("score") = p.probability));
+          per_mask.append(row);
+        }
+        return per_mask;
+      },
+      py::arg("model"), py::arg("tokenizer"), py::arg("text"), py::arg("top_k") = 5);
+  m.def("next_sentence_probability", &bertcpp::next_sentence_probability, py::arg("model"), py::arg("tokenizer"),
+        py::arg("a"), py::arg("b"), py::call_guard<py::gil_scoped_release>());
+}
+
+}  // namespace bertcpp_python

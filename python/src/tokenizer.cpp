@@ -1,0 +1,90 @@
+// bertcpp.Tokenizer and its Encoding: Hugging Face BertTokenizer's API shape
+// (encode(text, text_b), encode_batch, token_to_id / id_to_token).
+#include "bindings.h"
+
+#include <optional>
+
+namespace bertcpp_python {
+
+namespace {
+
+std::string encoding_repr(const bertcpp::Encoding& e) {
+  std::string tokens;
+  for (size_t i = 0; i < e.tokens.size() && i < 8; ++i) tokens += (i ? ", " : "") + e.tokens[i];
+  if (e.tokens.size() > 8) tokens += ", ...";
+  return "Encoding(num_tokens=" + std::to_string(e.size()) + ", tokens=[" + tokens + "])";
+}
+
+}  // namespace
+
+void bind_tokenizer(py::module_& m) {
+  py::class_<bertcpp::Encoding>(m, "Encoding", "One tokenized text or pair, as the model reads it.")
+      .def_readonly("ids", &bertcpp::Encoding::ids)
+      .def_readonly("type_ids", &bertcpp::Encoding::type_ids)
+      .def_readonly("attention_mask", &bertcpp::Encoding::attention_mask)
+      .def_readonly("tokens", &bertcpp::Encoding::tokens)
+      .def_readonly("offsets", &bertcpp::Encoding::offsets,
+                    "[start, end) in Unicode code points of the text (of text_b for B's tokens); "
+                    "(0, 0) for [CLS]/[SEP]")
+      .def("__len__", &bertcpp::Encoding::size)
+      .def("__repr__", &encoding_repr);
+
+  py::class_<bertcpp::Tokenizer, std::shared_ptr<bertcpp::Tokenizer>>(m, "Tokenizer")
+      .def(py::init([](const std::string& vocab_file, bool lowercase, std::optional<bool> strip_accents,
+                       bool tokenize_chinese_chars) {
+             bertcpp::TokenizerOptions options;
+             options.lowercase = lowercase;
+             options.strip_accents = strip_accents;
+             options.tokenize_chinese_chars = tokenize_chinese_chars;
+             return std::make_shared<bertcpp::Tokenizer>(vocab_file, options);
+           }),
+           py::arg("vocab_file"), py::arg("lowercase") = true, py::arg("strip_accents") = py::none(),
+           py::arg("tokenize_chinese_chars") = true)
+      .def(
+          "encode",
+          [](const bertcpp::Tokenizer& tok, const std::string& text, std::optional<std::string> text_b,
+             std::optional<size_t> max_length) {
+            py::gil_scoped_release release;
+            return text_b ? tok.encode_pair(text, *text_b, max_length) : tok.encode(text, max_length);
+          },
+          py::arg("text"), py::arg("text_b") = py::none(), py::arg("max_length") = py::none(),
+          "[CLS] text [SEP] (text_b [SEP]); max_length counts the special tokens and truncates "
+          "like Hugging Face's longest_first.")
+      .def(
+          "encode_batch",
+          [](const bertcpp::Tokenizer& tok, const py::sequence& inputs, std::optional<size_t> max_length,
+             size_t threads) {
+            std::vector<bertcpp::TextInput> texts = to_text_inputs(inputs);
+            py::gil_scoped_release release;
+            return tok.encode_batch(texts, max_length, threads);
+          },
+          py::arg("inputs"), py::arg("max_length") = py::none(), py::arg("threads") = 0,
+          "Encodes str or (str, str) items in parallel; results in input order.")
+      .def(
+          "encode_tokens",
+          [](const bertcpp::Tokenizer& tok, const std::vector<std::string>& tokens,
+             std::optional<std::vector<std::string>> tokens_b, std::optional<size_t> max_length) {
+            py::gil_scoped_release release;
+            return tok.encode_tokens(tokens, tokens_b ? &*tokens_b : nullptr, max_length);
+          },
+          py::arg("tokens"), py::arg("tokens_b") = py::none(), py::arg("max_length") = py::none(),
+          "Encodes already split tokens; tokens not in the vocabulary become [UNK].")
+      .def("tokenize", &bertcpp::Tokenizer::tokenize, py::arg("text"),
+           py::call_guard<py::gil_scoped_release>(), "WordPiece tokens, without [CLS]/[SEP].")
+      .def_property_readonly("vocab_size", [](const bertcpp::Tokenizer& tok) { return tok.vocab().size(); })
+      .def(
+          "token_to_id",
+          [](const bertcpp::Tokenizer& tok, const std::string& token) { return tok.vocab().find(token); },
+          py::arg("token"), "The token's id, or None when it is not in the vocabulary.")
+      .def(
+          "id_to_token",
+          [](const bertcpp::Tokenizer& tok, int32_t id) { return tok.vocab().token(id); }, py::arg("id"),
+          "The vocabulary entry of id; IndexError outside [0, vocab_size).")
+      .def_property_readonly("lowercase", [](const bertcpp::Tokenizer& tok) { return tok.options().lowercase; })
+      .def("__repr__", [](const bertcpp::Tokenizer& tok) {
+        return "Tokenizer(vocab_size=" + std::to_string(tok.vocab().size()) +
+               ", lowercase=" + (tok.options().lowercase ? "True" : "False") + ")";
+      });
+}
+
+}  // namespace bertcpp_python

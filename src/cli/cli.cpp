@@ -1,0 +1,87 @@
+// Argument parsing and dispatch for the bertcpp command (CLI11); the work is in *_command.cpp.
+#include "cli/cli.h"
+
+#include "cli/commands.h"
+
+#include <bertcpp/encoder.h>
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace bertcpp::cli {
+
+std::string resolve_model_dir(const std::string& model_dir) {
+  return model_dir.empty() ? bertcpp::default_model_dir() : model_dir;
+}
+
+int run(const std::vector<std::string>& argv) {
+  CLI::App app{"bertcpp: BERT encoders on the CPU. Text in, vectors out.", "bertcpp"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "bertcpp 0.1.0");
+  const std::string model_help = "model directory (config.json, vocab.txt, weights); default: the bundled bert-mini-uncased";
+
+  EncodeArgs encode;
+  CLI::App* encode_cmd = app.add_subcommand("encode", "Embed every text of a file into a .npy or .jsonl file, streaming");
+  encode_cmd->add_option("--model,-m", encode.model_dir, model_help);
+  encode_cmd->add_option("--input,-i", encode.input, "input: .txt (one text a line), .csv (see --column) or .jsonl (see --field); "
+                                                      "'first ||| second' is a sentence pair")
+      ->required()->check(CLI::ExistingFile);
+  encode_cmd->add_option("--output,-o", encode.output, "output: .npy (float32 [n, dim]) or .jsonl ({\"vector\": [...]} a line)")
+      ->required();
+  encode_cmd->add_option("--column", encode.column, "CSV column holding the text")->capture_default_str();
+  encode_cmd->add_option("--field", encode.field, "JSON Lines field holding the text")->capture_default_str();
+  encode_cmd->add_option("--pooling", encode.pooling,
+                         "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED or NONE")
+      ->capture_default_str();
+  encode_cmd->add_option("--layer", encode.layers, "layer(s) to pool, negative from the last; several are concatenated")
+      ->capture_default_str()->allow_extra_args(false);
+  encode_cmd->add_option("--max-seq-len", encode.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)");
+  encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")->capture_default_str();
+  encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")->capture_default_str();
+  encode_cmd->add_flag("--normalize", encode.normalize, "L2-normalize each vector");
+  encode_cmd->add_option("--chunk-size", encode.chunk_size, "texts held in memory at a time")->capture_default_str();
+  encode_cmd->add_flag("--quiet,-q", encode.quiet, "no progress on stderr");
+
+  TokenizeArgs tokenize;
+  CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "Print the WordPiece tokens, ids and offsets of a text");
+  tokenize_cmd->add_option("text", tokenize.text, "the text")->required();
+  tokenize_cmd->add_option("--text-b", tokenize.text_b, "second text of a pair");
+  tokenize_cmd->add_option("--model,-m", tokenize.model_dir, model_help);
+  tokenize_cmd->add_option("--max-length", tokenize.max_length, "truncate to this many tokens incl. [CLS]/[SEP]");
+  tokenize_cmd->add_flag("--cased", tokenize.cased, "do not lowercase or strip accents");
+
+  FillMaskArgs fill;
+  CLI::App* fill_cmd = app.add_subcommand("fill-mask", "Predict the words behind each [MASK] of a text");
+  fill_cmd->add_option("text", fill.text, "a text with one or more [MASK]")->required();
+  fill_cmd->add_option("--model,-m", fill.model_dir, model_help);
+  fill_cmd->add_option("--top-k", fill.top_k, "predictions a mask")->capture_default_str();
+
+  InfoArgs info;
+  CLI::App* info_cmd = app.add_subcommand("info", "Show a model's config, parameter count and the files found");
+  info_cmd->add_option("--model,-m", info.model_dir, model_help);
+
+  std::vector<const char*> args;
+  for (const auto& a : argv) args.push_back(a.c_str());
+  if (args.empty()) args.push_back("bertcpp");
+  try {
+    app.parse(static_cast<int>(args.size()), args.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (encode_cmd->parsed()) run_encode(encode);
+    if (tokenize_cmd->parsed()) run_tokenize(tokenize);
+    if (fill_cmd->parsed()) run_fill_mask(fill);
+    if (info_cmd->parsed()) run_info(info);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "bertcpp: error: " << e.what() << std::endl;
+    return 1;
+  }
+  std::cout.flush();
+  return 0;
+}
+
+}  // namespace bertcpp::cli

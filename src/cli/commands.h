@@ -1,0 +1,51 @@
+// One function a subcommand; cli.cpp parses the arguments into these option structs.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bertcpp::cli {
+
+struct EncodeArgs {
+  std::string model_dir;  // empty: the bundled model
+  std::string input, output;
+  std::string column = "text";  // .csv
+  std::string field = "text";   // .jsonl
+  std::string pooling = "REDUCE_MEAN";
+  std::vector<int> layers = {-2};
+  std::optional<size_t> max_seq_len;
+  size_t batch_size = 32;
+  int threads = 0;
+  bool normalize = false;
+  size_t chunk_size = 4096;  // texts read, encoded and written at a time: bounds memory
+  bool quiet = false;
+};
+void run_encode(const EncodeArgs& args);
+
+struct TokenizeArgs {
+  std::string model_dir;
+  std::string text;
+  std::optional<std::string> text_b;
+  std::optional<size_t> max_length;
+  bool cased = false;
+};
+void run_tokenize(const TokenizeArgs& args);
+
+struct FillMaskArgs {
+  std::string model_dir;
+  std::string text;
+  size_t top_k = 5;
+};
+void run_fill_mask(const FillMaskArgs& args);
+
+struct InfoArgs {
+  std::string model_dir;
+};
+void run_info(const InfoArgs& args);
+
+// The model directory to use: the given one, or the bundled model.
+std::string resolve_model_dir(const std::string& model_dir);
+
+}  // namespace bertcpp::cli

@@ -1,0 +1,99 @@
+// `bertcpp encode`: texts file -> vectors file, a chunk at a time.
+#include "cli/commands.h"
+#include "cli/npy_writer.h"
+#include "cli/text_reader.h"
+
+#include <bertcpp/encoder.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+namespace bertcpp::cli {
+
+namespace {
+
+bool is_npy(const std::string& path) { return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0; }
+
+bool is_jsonl(const std::string& path) {
+  return path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+}
+
+}  // namespace
+
+void run_encode(const EncodeArgs& args) {
+  if (!is_npy(args.output) && !is_jsonl(args.output))
+    throw std::invalid_argument("--output " + args.output + ": expected a .npy or .jsonl file name");
+  if (args.chunk_size == 0) throw std::invalid_argument("--chunk-size must be at least 1");
+
+  EncoderOptions options;
+  options.model_dir = resolve_model_dir(args.model_dir);
+  options.pooling = parse_pooling_strategy(args.pooling);
+  options.pooling_layers = args.layers;
+  options.max_seq_len = args.max_seq_len;
+  options.batch_size = args.batch_size;
+  options.threads = args.threads;
+  options.normalize = args.normalize;
+  // Token vectors only stack into one array when every text has the same length T.
+  if (options.pooling == PoolingStrategy::None && !options.max_seq_len)
+    throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
+  const Encoder encoder(options);
+
+  TextReader reader(args.input, args.column, args.field);
+  std::unique_ptr<NpyWriter> npy;
+  std::ofstream jsonl;
+  std::vector<int64_t> row_shape = {static_cast<int64_t>(encoder.dim())};
+  if (options.pooling == PoolingStrategy::None)
+    row_shape = {static_cast<int64_t>(*options.max_seq_len),
+                 static_cast<int64_t>(encoder.model().config().hidden_size * options.pooling_layers.size())};
+  if (is_npy(args.output)) {
+    npy = std::make_unique<NpyWriter>(args.output, row_shape);
+  } else {
+    jsonl.open(args.output, std::ios::binary | std::ios::trunc);
+    if (!jsonl) throw std::runtime_error(args.output + ": cannot open the output file for writing");
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  size_t written = 0;
+  auto report = [&](size_t done) {
+    if (args.quiet) return;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\rbertcpp encode: %zu texts, %.1f s, %.0f texts/s", done, seconds,
+                 seconds > 0 ? done / seconds : 0.0);
+    std::fflush(stderr);
+  };
+  std::vector<TextInput> chunk;
+  while (reader.next_chunk(args.chunk_size, chunk)) {
+    RowMatrix vectors = encoder.encode(chunk, [&](size_t done, size_t) {
+      report(written + done);
+      return true;
+    });
+    if (npy) {
+      npy->append(vectors.data(), vectors.rows());
+    } else {
+      for (Eigen::Index r = 0; r < vectors.rows(); ++r) {
+        nlohmann::json row = std::vector<float>(vectors.row(r).data(), vectors.row(r).data() + vectors.cols());
+        if (row_shape.size() == 2) {  // [T, H] rows for NONE
+          nlohmann::json steps = nlohmann::json::array();
+          for (int64_t t = 0; t < row_shape[0]; ++t)
+            steps.push_back(std::vector<float>(vectors.row(r).data() + t * row_shape[1],
+                                               vectors.row(r).data() + (t + 1) * row_shape[1]));
+          row = std::move(steps);
+        }
+        jsonl << nlohmann::json{{"vector", row}}.dump() << '\n';
+      }
+      if (!jsonl) throw std::runtime_error(args.output + ": write failed (disk full?)");
+    }
+    written += chunk.size();
+    report(written);
+  }
+  if (npy) npy->finish();
+  if (!args.quiet) std::fprintf(stderr, "\n");
+  if (written == 0) throw std::invalid_argument(args.input + ": no texts to encode");
+}
+
+}  // namespace bertcpp::cli

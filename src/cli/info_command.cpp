@@ -1,0 +1,53 @@
+// `bertcpp info`: what a model directory holds and what it amounts to.
+#include "cli/commands.h"
+
+#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/loaders/config.h>
+
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+
+namespace bertcpp::cli {
+
+namespace {
+
+const char* format_name(CheckpointFormat f) {
+  switch (f) {
+    case CheckpointFormat::Safetensors: return "safetensors";
+    case CheckpointFormat::SafetensorsSharded: return "sharded safetensors";
+    case CheckpointFormat::PytorchBin: return "PyTorch .bin";
+    case CheckpointFormat::TfCheckpoint: return "TensorFlow checkpoint";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void run_info(const InfoArgs& args) {
+  namespace fs = std::filesystem;
+  const std::string dir = resolve_model_dir(args.model_dir);
+  if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a directory");
+
+  std::cout << "model directory: " << dir << "\nfiles:\n";
+  std::string config_path;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file()) continue;
+    std::cout << "  " << name << "  (" << entry.file_size() << " bytes)\n";
+    if (name == "config.json" || (name == "bert_config.json" && config_path.empty())) config_path = entry.path().string();
+  }
+  if (config_path.empty()) throw std::runtime_error(dir + ": no config.json or bert_config.json");
+  const BertConfig config = BertConfig::from_json_file(config_path);
+  std::cout << "config (" << config_path << "):\n" << config.to_json() << "\n";
+
+  const CheckpointLocation where = find_checkpoint(dir);
+  const TensorMap tensors = load_checkpoint(where);
+  int64_t parameters = 0;
+  for (const auto& [name, tensor] : tensors) parameters += tensor.numel();
+  std::cout << "weights: " << format_name(where.format) << " (" << where.path << ")\n"
+            << "tensors: " << tensors.size() << "\nparameters: " << parameters << " (" << parameters / 1e6
+            << "M, heads included)\n";
+}
+
+}  // namespace bertcpp::cli
