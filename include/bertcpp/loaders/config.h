@@ -5,14 +5,22 @@
 
 namespace bertcpp {
 
-enum class Activation { Gelu /* exact erf */, GeluTanh /* gelu_new, gelu_pytorch_tanh */, Relu };
+// Note: Google's original TensorFlow BERT computes "gelu" with the tanh approximation, while
+// Hugging Face's "gelu" is the exact erf form; like transformers, we read "gelu" as exact.
+enum class Activation {
+  Gelu /* "gelu", "gelu_python": exact erf */,
+  GeluTanh /* "gelu_new", "gelu_pytorch_tanh", "gelu_fast" */,
+  Relu /* "relu" */
+};
 
 struct BertConfig {
+  // Required: a missing or non-positive value is an error.
   int vocab_size = 0;
   int hidden_size = 0;
   int num_hidden_layers = 0;
   int num_attention_heads = 0;
   int intermediate_size = 0;
+  // Optional, with Hugging Face's defaults.
   Activation hidden_act = Activation::Gelu;
   int max_position_embeddings = 512;
   int type_vocab_size = 2;
@@ -21,10 +29,20 @@ struct BertConfig {
   int head_size() const { return hidden_size / num_attention_heads; }
 
   // Throws std::runtime_error naming the file and the field when a required field is
-  // missing or invalid, or position_embedding_type is not "absolute".
+  // missing or invalid, hidden_size is not divisible by num_attention_heads, hidden_act is
+  // not one of the names above, or position_embedding_type is not "absolute".
+  // Fields this library does not use (dropout, pooler_*, architectures, ...) are ignored.
   static BertConfig from_json_file(const std::string& path);
   static BertConfig from_json(const std::string& json_text, const std::string& source = "<memory>");
+  // Hugging Face config.json style (model_type "bert"); from_json(to_json()) round-trips.
   std::string to_json() const;
 };
+
+// The config file of a model directory: config.json (Hugging Face), else bert_config.json
+// (Google). Throws std::runtime_error listing both names when neither exists.
+std::string find_config(const std::string& model_dir);
+BertConfig load_config(const std::string& model_dir);
+
+const char* activation_name(Activation activation);  // "gelu", "gelu_new", "relu"
 
 }  // namespace bertcpp
