@@ -1,0 +1,76 @@
+// The checkpoint's tensors laid out for the encoder, checked once against the config.
+//
+// Linear weights stay as Hugging Face stores them, [out, in] row-major, and are read in
+// place (for F32 safetensors straight from the memory map): y = x * W^T is one GEMM with a
+// transposed operand, which Eigen and BLAS take without a copy. Only Q, K and V are copied,
+// once, into one fused [3H, H] projection so attention's inputs come from a single GEMM.
+#pragma once
+
+#include <bertcpp/loaders/config.h>
+#include <bertcpp/loaders/tensor.h>
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace bertcpp {
+
+// y = x W^T + b, W: [out, in] row-major.
+struct LinearWeights {
+  const float* weight = nullptr;
+  const float* bias = nullptr;
+  int64_t out = 0;
+  int64_t in = 0;
+
+  using WeightMap = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  using BiasMap = Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>>;
+  WeightMap w() const { return WeightMap(weight, out, in); }
+  BiasMap b() const { return BiasMap(bias, out); }
+};
+
+struct LayerNormWeights {
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  int64_t size = 0;
+};
+
+struct BertLayerWeights {
+  LinearWeights qkv;               // [3H, H]: rows 0..H-1 query, H..2H-1 key, 2H..3H-1 value
+  LinearWeights attention_output;  // [H, H]
+  LayerNormWeights attention_norm;
+  LinearWeights intermediate;      // [I, H]
+  LinearWeights output;            // [H, I]
+  LayerNormWeights output_norm;
+};
+
+struct MlmHeadWeights {
+  LinearWeights transform;  // [H, H], then the config's activation and LayerNorm
+  LayerNormWeights transform_norm;
+  LinearWeights decoder;    // [V, H]: the word embeddings unless the checkpoint has its own
+};
+
+struct BertWeights {
+  // Embeddings, row-major: word [V, H], position [P, H], token type [T, H].
+  const float* word_embeddings = nullptr;
+  const float* position_embeddings = nullptr;
+  const float* token_type_embeddings = nullptr;
+  LayerNormWeights embeddings_norm;
+  std::vector<BertLayerWeights> layers;
+  std::optional<LinearWeights> pooler;  // absent in encoder-only exports
+  std::optional<MlmHeadWeights> mlm;
+  std::optional<LinearWeights> nsp;     // [2, H]
+
+  // Keeps the mapped files and converted buffers alive, plus the fused QKV copies.
+  TensorMap tensors;
+  std::vector<std::shared_ptr<const std::vector<float>>> owned;
+
+  // `tensors` use canonical names (loaders/names.h: Hugging Face names without "bert.").
+  // Throws std::runtime_error naming the tensor, its file and expected vs actual shape when a
+  // required tensor is missing or misshapen; a head is kept only when all its tensors are there.
+  static BertWeights from_tensors(TensorMap tensors, const BertConfig& config);
+};
+
+}  // namespace bertcpp

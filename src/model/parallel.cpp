@@ -1,0 +1,51 @@
+#include "model/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+// Weak: present when OpenBLAS is linked, null with another BLAS or none.
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+namespace bertcpp::detail {
+
+int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+void parallel_for(size_t n, int threads, const std::function<void(size_t, int)>& fn) {
+  const int workers = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1))));
+  if (workers <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i, 0);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto run = [&](int worker) {
+    try {
+      for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i, worker);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next.store(n);  // the others stop at their next index
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(workers - 1));
+  for (int w = 1; w < workers; ++w) pool.emplace_back(run, w);
+  run(0);
+  for (std::thread& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+void set_blas_threads(int threads) {
+  if (openblas_set_num_threads != nullptr) openblas_set_num_threads(std::max(threads, 1));
+}
+
+}  // namespace bertcpp::detail

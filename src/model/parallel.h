@@ -1,0 +1,20 @@
+// Small fork-join helpers for the encoder: attention's (sequence, head) pairs and the BLAS
+// thread count.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace bertcpp::detail {
+
+// 0 -> all cores; never less than 1.
+int resolve_threads(int requested);
+
+// Runs fn(index, worker) for index in [0, n) on up to `threads` threads (the caller is worker
+// 0), handing out indices one at a time. The first exception thrown is rethrown here.
+void parallel_for(size_t n, int threads, const std::function<void(size_t index, int worker)>& fn);
+
+// Sets OpenBLAS's thread count when the library linked in is OpenBLAS; otherwise does nothing.
+void set_blas_threads(int threads);
+
+}  // namespace bertcpp::detail

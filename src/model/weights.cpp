@@ -1,0 +1,129 @@
+#include <bertcpp/model/weights.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace bertcpp {
+
+namespace {
+
+std::string shape_to_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+class TensorChecker {
+ public:
+  explicit TensorChecker(const TensorMap& tensors) : tensors_(tensors) {}
+
+  bool has(const std::string& name) const { return tensors_.count(name) != 0; }
+
+  const float* get(const std::string& name, std::vector<int64_t> expected) const {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) {
+      throw std::runtime_error("checkpoint is missing tensor " + name + " (expected shape " +
+                               shape_to_string(expected) + ")" + sources_hint());
+    }
+    const Tensor& t = it->second;
+    if (t.shape != expected) {
+      throw std::runtime_error("tensor " + name + " in " + t.source + " has shape " + shape_to_string(t.shape) +
+                               " but the config implies " + shape_to_string(expected));
+    }
+    if (t.data == nullptr) throw std::runtime_error("tensor " + name + " in " + t.source + " has no data");
+    return t.data;
+  }
+
+  LinearWeights linear(const std::string& prefix, int64_t out, int64_t in) const {
+    LinearWeights l;
+    l.weight = get(prefix + ".weight", {out, in});
+    l.bias = get(prefix + ".bias", {out});
+    l.out = out;
+    l.in = in;
+    return l;
+  }
+
+  LayerNormWeights layer_norm(const std::string& prefix, int64_t size) const {
+    LayerNormWeights n;
+    n.gamma = get(prefix + ".weight", {size});
+    n.beta = get(prefix + ".bias", {size});
+    n.size = size;
+    return n;
+  }
+
+ private:
+  std::string sources_hint() const {
+    if (tensors_.empty()) return ": the checkpoint holds no tensors";
+    return " in " + tensors_.begin()->second.source;
+  }
+
+  const TensorMap& tensors_;
+};
+
+}  // namespace
+
+BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config) {
+  BertWeights w;
+  w.tensors = std::move(tensors);
+  const TensorChecker check(w.tensors);
+  const int64_t H = config.hidden_size, I = config.intermediate_size, V = config.vocab_size;
+
+  w.word_embeddings = check.get("embeddings.word_embeddings.weight", {V, H});
+  w.position_embeddings = check.get("embeddings.position_embeddings.weight", {config.max_position_embeddings, H});
+  w.token_type_embeddings = check.get("embeddings.token_type_embeddings.weight", {config.type_vocab_size, H});
+  w.embeddings_norm = check.layer_norm("embeddings.LayerNorm", H);
+
+  for (int i = 0; i < config.num_hidden_layers; ++i) {
+    const std::string p = "encoder.layer." + std::to_string(i) + ".";
+    BertLayerWeights layer;
+    // Fuse Q, K, V into one [3H, H] weight and [3H] bias: one GEMM instead of three.
+    const LinearWeights q = check.linear(p + "attention.self.query", H, H);
+    const LinearWeights k = check.linear(p + "attention.self.key", H, H);
+    const LinearWeights v = check.linear(p + "attention.self.value", H, H);
+    auto fused = std::make_shared<std::vector<float>>(static_cast<size_t>(3 * H * H + 3 * H));
+    float* weight = fused->data();
+    float* bias = weight + 3 * H * H;
+    const LinearWeights* parts[3] = {&q, &k, &v};
+    for (int j = 0; j < 3; ++j) {
+      std::memcpy(weight + j * H * H, parts[j]->weight, sizeof(float) * H * H);
+      std::memcpy(bias + j * H, parts[j]->bias, sizeof(float) * H);
+    }
+    layer.qkv = {weight, bias, 3 * H, H};
+    w.owned.push_back(fused);
+
+    layer.attention_output = check.linear(p + "attention.output.dense", H, H);
+    layer.attention_norm = check.layer_norm(p + "attention.output.LayerNorm", H);
+    layer.intermediate = check.linear(p + "intermediate.dense", I, H);
+    layer.output = check.linear(p + "output.dense", H, I);
+    layer.output_norm = check.layer_norm(p + "output.LayerNorm", H);
+    w.layers.push_back(layer);
+  }
+
+  if (check.has("pooler.dense.weight") || check.has("pooler.dense.bias")) {
+    w.pooler = check.linear("pooler.dense", H, H);
+  }
+
+  // A head counts as present when any of its own tensors is; then all of them must be right.
+  if (check.has("cls.predictions.transform.dense.weight") || check.has("cls.predictions.bias")) {
+    MlmHeadWeights mlm;
+    mlm.transform = check.linear("cls.predictions.transform.dense", H, H);
+    mlm.transform_norm = check.layer_norm("cls.predictions.transform.LayerNorm", H);
+    // The decoder is tied to the word embeddings unless the checkpoint stores its own.
+    mlm.decoder.weight = check.has("cls.predictions.decoder.weight")
+                             ? check.get("cls.predictions.decoder.weight", {V, H})
+                             : w.word_embeddings;
+    mlm.decoder.bias = check.has("cls.predictions.bias") ? check.get("cls.predictions.bias", {V})
+                                                         : check.get("cls.predictions.decoder.bias", {V});
+    mlm.decoder.out = V;
+    mlm.decoder.in = H;
+    w.mlm = mlm;
+  }
+  if (check.has("cls.seq_relationship.weight") || check.has("cls.seq_relationship.bias")) {
+    w.nsp = check.linear("cls.seq_relationship", 2, H);
+  }
+  return w;
+}
+
+}  // namespace bertcpp

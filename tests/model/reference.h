@@ -1,0 +1,70 @@
+// Shared by the model, pooling, heads and encoder tests: the bundled model and the Hugging Face
+// reference outputs of tests/data/reference (see its README).
+#pragma once
+
+#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/loaders/config.h>
+#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/weights.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bertcpp::testing {
+
+inline const std::string kModelDir = BERTCPP_MODEL_DIR_FOR_TESTS;
+inline const std::string kReferenceDir = std::string(BERTCPP_TEST_DATA) + "/reference";
+
+// Hugging Face names without the "bert." prefix, as the loaders' canonical map gives them.
+inline TensorMap strip_bert_prefix(TensorMap tensors) {
+  TensorMap out;
+  for (auto& [name, tensor] : tensors) {
+    out.emplace(name.rfind("bert.", 0) == 0 ? name.substr(5) : name, std::move(tensor));
+  }
+  return out;
+}
+
+inline std::shared_ptr<const BertModel> bundled_model() {
+  static std::shared_ptr<const BertModel> model = [] {
+    BertConfig config = load_config(kModelDir);
+    auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(
+        strip_bert_prefix(load_safetensors(kModelDir + "/model.safetensors")), config));
+    return std::make_shared<const BertModel>(config, weights);
+  }();
+  return model;
+}
+
+// A reference file's tensor as a flat float vector / int32 vector.
+inline std::vector<float> floats(const SafetensorsFile& file, const std::string& name) {
+  Tensor t = file.to_float(name);
+  return std::vector<float>(t.data, t.data + t.numel());
+}
+inline std::vector<int32_t> ints(const SafetensorsFile& file, const std::string& name) {
+  std::vector<int64_t> wide = file.to_int64(name);
+  return std::vector<int32_t>(wide.begin(), wide.end());
+}
+
+// Largest |a - b| over row r of `ours` against `expected` (contiguous, cols floats).
+inline float row_max_diff(const RowMatrix& ours, Eigen::Index r, const float* expected) {
+  float worst = 0.0f;
+  for (Eigen::Index c = 0; c < ours.cols(); ++c) worst = std::max(worst, std::fabs(ours(r, c) - expected[c]));
+  return worst;
+}
+
+inline float max_diff(const RowMatrix& ours, const std::vector<float>& expected) {
+  float worst = 0.0f;
+  for (Eigen::Index r = 0; r < ours.rows(); ++r) {
+    worst = std::max(worst, row_max_diff(ours, r, expected.data() + r * ours.cols()));
+  }
+  return worst;
+}
+
+inline float max_diff(const RowMatrix& a, const RowMatrix& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return INFINITY;
+  return (a - b).cwiseAbs().maxCoeff();
+}
+
+}  // namespace bertcpp::testing
