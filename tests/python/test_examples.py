@@ -1,0 +1,60 @@
+"""The examples run: the tweet classifier, the notebook (headless), the C++ program built
+against an installed bertcpp."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+
+def test_classify_tweets_runs(tmp_path):
+    script = os.path.join(REPO, "examples", "classify_tweets.py")
+    out = subprocess.run([sys.executable, script, "--limit", "600", "--max-seq-len", "64"], capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "TF-IDF (1-2 grams) + LR" in out.stdout and "bertcpp REDUCE_MEAN layer -2 + LR" in out.stdout
+    accuracy = float(out.stdout.split("bertcpp REDUCE_MEAN layer -2 + LR")[1].split()[0])
+    assert 0.6 < accuracy <= 1.0
+
+
+def test_classify_tweets_reads_the_articles_format(tmp_path):
+    rows = ["id,label,tweet"] + ['%d,%d,"%s"' % (i, i % 2, ("love it, great day" if i % 2 else "sad and bad, awful"))
+                                 for i in range(80)]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n")
+    script = os.path.join(REPO, "examples", "classify_tweets.py")
+    out = subprocess.run([sys.executable, script, "--csv", str(tmp_path / "train.csv"), "--clean"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "80 texts, 50.0% positive" in out.stdout
+
+
+def test_notebook_executes(tmp_path):
+    pytest.importorskip("nbconvert")
+    notebook = os.path.join(REPO, "examples", "notebook.ipynb")
+    env = dict(os.environ, BERTCPP_NOTEBOOK_SAMPLE="600", BERTCPP_NOTEBOOK_FIGURE=str(tmp_path / "pca.png"),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    # The kernel is this interpreter (the venv's), so it imports the installed bertcpp.
+    out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                          "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.kernel_name=python3",
+                          "--output-dir", str(tmp_path), notebook], capture_output=True, text=True, env=env,
+                         cwd=os.path.dirname(notebook), timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (tmp_path / "notebook.ipynb").exists() and (tmp_path / "pca.png").stat().st_size > 1000
+
+
+def test_cpp_example_builds_against_installed_bertcpp(tmp_path, build_dir):
+    prefix, example_build = tmp_path / "prefix", tmp_path / "example"
+    subprocess.run(["cmake", "--install", build_dir, "--prefix", str(prefix), "--component", "Unspecified"],
+                   check=True, capture_output=True)
+    configure = subprocess.run(["cmake", "-S", os.path.join(REPO, "examples", "cpp"), "-B", str(example_build),
+                                "-DCMAKE_PREFIX_PATH=" + str(prefix)], capture_output=True, text=True)
+    assert configure.returncode == 0, configure.stdout + configure.stderr
+    build = subprocess.run(["cmake", "--build", str(example_build)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k != "BERTCPP_MODEL_DIR"}
+    run = subprocess.run([str(example_build / "bank_similarity")], capture_output=True, text=True, env=env,
+                         cwd=str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert "cosine similarity" in run.stdout and "[4]" in run.stdout
