@@ -16,17 +16,13 @@ namespace {
 void run_cancellable(const py::object& on_progress,
                      const std::function<void(const bertcpp::ProgressCallback&)>& work) {
   std::shared_ptr<py::error_already_set> pending;
-  bool declined = false;
   bertcpp::ProgressCallback callback = [&](size_t done, size_t total) {
     py::gil_scoped_acquire acquire;
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
       if (!on_progress.is_none()) {
         py::object keep_going = on_progress(done, total);
-        if (!keep_going.is_none() && !keep_going.cast<bool>()) {
-          declined = true;
-          return false;
-        }
+        if (!keep_going.is_none() && !keep_going.cast<bool>()) return false;
       }
     } catch (py::error_already_set& e) {
       pending = std::make_shared<py::error_already_set>(std::move(e));
@@ -38,9 +34,8 @@ void run_cancellable(const py::object& on_progress,
     py::gil_scoped_release release;
     work(callback);
   } catch (const bertcpp::Cancelled&) {
-    if (pending) throw *pending;
-    if (declined) throw std::runtime_error("encoding cancelled: the progress callback returned False");
-    throw;
+    if (pending) throw *pending;  // KeyboardInterrupt, TimeoutError, ... as raised
+    throw;                        // the callback returned False: bertcpp.Cancelled
   }
 }
 

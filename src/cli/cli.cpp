@@ -49,7 +49,7 @@ int run(const std::vector<std::string>& argv) {
   tokenize_cmd->add_option("--text-b", tokenize.text_b, "second text of a pair");
   tokenize_cmd->add_option("--model,-m", tokenize.model_dir, model_help);
   tokenize_cmd->add_option("--max-length", tokenize.max_length, "truncate to this many tokens incl. [CLS]/[SEP]");
-  tokenize_cmd->add_flag("--cased", tokenize.cased, "do not lowercase or strip accents");
+  tokenize_cmd->add_flag("--cased", tokenize.cased, "do not lowercase or strip accents (default: as the model directory says)");
 
   FillMaskArgs fill;
   CLI::App* fill_cmd = app.add_subcommand("fill-mask", "Predict the words behind each [MASK] of a text");

@@ -1,6 +1,7 @@
 // `bertcpp fill-mask`: the top-k words for each [MASK], with their probabilities.
 #include "cli/commands.h"
 
+#include <bertcpp/encoder.h>
 #include <bertcpp/heads/heads.h>
 
 #include <cstdio>
@@ -8,10 +9,10 @@
 namespace bertcpp::cli {
 
 void run_fill_mask(const FillMaskArgs& args) {
-  const std::string dir = resolve_model_dir(args.model_dir);
-  const BertModel model = BertModel::load(dir);
-  const Tokenizer tokenizer(dir + "/vocab.txt");
-  const auto predictions = fill_mask(model, tokenizer, args.text, args.top_k);
+  EncoderOptions options;
+  options.model_dir = resolve_model_dir(args.model_dir);
+  const Encoder encoder(options);  // the tokenizer set up as the model directory says (cased or not)
+  const auto predictions = fill_mask(encoder.model(), encoder.tokenizer(), args.text, args.top_k);
   for (size_t m = 0; m < predictions.size(); ++m) {
     std::printf("[MASK] %zu:\n", m + 1);
     for (const auto& p : predictions[m]) std::printf("  %.4f  %s\n", p.probability, p.token.c_str());
