@@ -27,13 +27,16 @@ std::string default_model_dir();
 struct EncoderOptions {
   std::string model_dir;  // empty: default_model_dir()
   PoolingStrategy pooling = PoolingStrategy::ReduceMean;
-  std::vector<int> pooling_layers = {-2};  // negative counts from the last layer; concatenated
+  // bert-as-service's numbering: -1 is the last encoder layer, -2 the one before, k >= 0 is
+  // encoder layer k (0-based). Several layers are concatenated in the order given; only the
+  // layers up to the deepest one listed are run. CLS_POOLED ignores it (the pooler reads the last).
+  std::vector<int> pooling_layers = {-2};
   // Tokens per sequence including [CLS]/[SEP]; longer inputs are truncated to it. Unset: no
   // truncation, and a sequence longer than max_position_embeddings is std::invalid_argument.
   std::optional<size_t> max_seq_len;
   int threads = 0;          // 0: all cores
   size_t batch_size = 32;   // sequences per forward pass at most
-  bool normalize = false;   // L2-normalize each output vector
+  bool normalize = false;   // L2-normalize each output row
   TokenizerOptions tokenizer;  // lowercase etc. follow the vocabulary unless set
 };
 
@@ -51,7 +54,8 @@ class Encoder {
   Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const Tokenizer> tokenizer,
           EncoderOptions options = {});
 
-  // [n, dim()]. With PoolingStrategy::None: [n, T * H], token vectors padded with zeros to
+  // [n, dim()]. With PoolingStrategy::None: [n, T * k * H] for k pooling layers, token t's
+  // vectors at columns [t * k * H, (t + 1) * k * H), zero past each sequence's end, with
   // T = max_seq_len if set, else the longest sequence of this call (bert-as-service's layout).
   // Throws std::invalid_argument for an empty list.
   RowMatrix encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
@@ -59,7 +63,9 @@ class Encoder {
                              const ProgressCallback& progress = {}) const;
   std::vector<Encoding> tokenize(const std::vector<TextInput>& inputs) const;
 
-  size_t dim() const;  // width of one pooled vector (H per pooling layer, 2H for mean-max)
+  // Width of one output row: H per pooling layer (2H for mean-max), H for CLS_POOLED; for
+  // NONE max_seq_len * H per layer, or 0 when max_seq_len is unset (it depends on the call).
+  size_t dim() const;
   const EncoderOptions& options() const { return options_; }
   const BertModel& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }

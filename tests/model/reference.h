@@ -4,6 +4,7 @@
 
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
+#include <bertcpp/loaders/names.h>
 #include <bertcpp/loaders/safetensors.h>
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/model/weights.h>
@@ -18,20 +19,12 @@ namespace bertcpp::testing {
 inline const std::string kModelDir = BERTCPP_MODEL_DIR_FOR_TESTS;
 inline const std::string kReferenceDir = std::string(BERTCPP_TEST_DATA) + "/reference";
 
-// Hugging Face names without the "bert." prefix, as the loaders' canonical map gives them.
-inline TensorMap strip_bert_prefix(TensorMap tensors) {
-  TensorMap out;
-  for (auto& [name, tensor] : tensors) {
-    out.emplace(name.rfind("bert.", 0) == 0 ? name.substr(5) : name, std::move(tensor));
-  }
-  return out;
-}
-
+// Built from the safetensors file directly, so these tests do not depend on find_checkpoint.
 inline std::shared_ptr<const BertModel> bundled_model() {
   static std::shared_ptr<const BertModel> model = [] {
     BertConfig config = load_config(kModelDir);
     auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(
-        strip_bert_prefix(load_safetensors(kModelDir + "/model.safetensors")), config));
+        to_canonical_names(load_safetensors(kModelDir + "/model.safetensors")), config));
     return std::make_shared<const BertModel>(config, weights);
   }();
   return model;
