@@ -1,0 +1,68 @@
+// Text-level uses of the pretraining heads: fill-mask and next-sentence probability.
+#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+
+#include <bertcpp/heads/heads.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace bertcpp {
+
+std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const Tokenizer& tokenizer,
+                                                   std::string_view text, size_t top_k) {
+  if (!model.has_mlm_head()) {
+    throw std::runtime_error("fill_mask: the checkpoint has no masked-LM head (cls.predictions.*)");
+  }
+  const int32_t mask_id = tokenizer.vocab().mask_id();
+  if (mask_id < 0) throw std::invalid_argument("fill_mask: the vocabulary " + tokenizer.vocab().source() + " has no [MASK]");
+  const Encoding encoding = tokenizer.encode(text);
+  std::vector<int64_t> rows;
+  for (size_t i = 0; i < encoding.ids.size(); ++i) {
+    if (encoding.ids[i] == mask_id) rows.push_back(static_cast<int64_t>(i));
+  }
+  if (rows.empty()) throw std::invalid_argument("fill_mask: the text has no [MASK]: \"" + std::string(text) + "\"");
+
+  const TokenBatch batch = TokenBatch::from_encodings({encoding});
+  const ForwardOutput out = model.forward(batch);
+  const RowMatrix logits = model.mlm_logits(out.hidden_states.back(), rows);
+
+  std::vector<std::vector<MaskPrediction>> predictions;
+  const auto V = static_cast<size_t>(logits.cols());
+  const size_t k = std::min(top_k, V);
+  std::vector<int32_t> order(V);
+  for (Eigen::Index r = 0; r < logits.rows(); ++r) {
+    const auto row = logits.row(r).array();
+    const float max = row.maxCoeff();
+    const float denominator = (row - max).exp().sum();
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                      [&](int32_t a, int32_t b) { return row(a) > row(b); });
+    std::vector<MaskPrediction> top;
+    for (size_t i = 0; i < k; ++i) {
+      const int32_t id = order[i];
+      top.push_back({id, tokenizer.vocab().token(id), std::exp(row(id) - max) / denominator});
+    }
+    predictions.push_back(std::move(top));
+  }
+  return predictions;
+}
+
+float next_sentence_probability(const BertModel& model, const Tokenizer& tokenizer, std::string_view a,
+                                std::string_view b) {
+  if (!model.has_nsp_head()) {
+    throw std::runtime_error("next_sentence_probability: the checkpoint has no next-sentence head (cls.seq_relationship.*)");
+  }
+  const TokenBatch batch = TokenBatch::from_encodings({tokenizer.encode_pair(a, b)});
+  ForwardOptions options;
+  options.compute_pooler = true;
+  const RowMatrix logits = model.nsp_logits(model.forward(batch, options).pooler_output);
+  // softmax over (IsNext, NotNext), index 0 = IsNext
+  const float m = std::max(logits(0, 0), logits(0, 1));
+  const float is_next = std::exp(logits(0, 0) - m), not_next = std::exp(logits(0, 1) - m);
+  return is_next / (is_next + not_next);
+}
+
+}  // namespace bertcpp
