@@ -5,10 +5,18 @@
 //
 // Input is UTF-8. Invalid byte sequences are dropped, like Google BERT's
 // convert_to_unicode(text, "ignore"); offsets then count the code points that remain.
+//
+// Matches Hugging Face tokenizers 0.22 (BertNormalizer + BertPreTokenizer + WordPiece +
+// BertProcessing with [PAD] [UNK] [CLS] [SEP] [MASK] as special added tokens) on ids, tokens,
+// type ids and offsets; tests/data/tokenizer holds the golden files that check it.
+// Tokenizer is immutable after construction: every method is safe to call from many threads.
 #pragma once
 
 #include <bertcpp/tokenizer/encoding.h>
+#include <bertcpp/tokenizer/normalizer.h>
+#include <bertcpp/tokenizer/pre_tokenizer.h>
 #include <bertcpp/tokenizer/vocab.h>
+#include <bertcpp/tokenizer/wordpiece.h>
 
 #include <optional>
 #include <string>
@@ -33,11 +41,13 @@ struct TextInput {
 
 class Tokenizer {
  public:
+  // Throws std::runtime_error naming the vocab when it lacks [UNK], [CLS] or [SEP].
   explicit Tokenizer(const std::string& vocab_file, TokenizerOptions options = {});
   Tokenizer(Vocab vocab, TokenizerOptions options = {});
 
   // max_length counts [CLS]/[SEP]; longer inputs are truncated with Hugging Face's
-  // longest_first rule. Without max_length nothing is truncated.
+  // longest_first rule (see truncation.h). Without max_length nothing is truncated.
+  // std::invalid_argument if max_length cannot hold the special tokens (2, or 3 for a pair).
   Encoding encode(std::string_view text, std::optional<size_t> max_length = std::nullopt) const;
   Encoding encode_pair(std::string_view a, std::string_view b,
                        std::optional<size_t> max_length = std::nullopt) const;
@@ -46,7 +56,8 @@ class Tokenizer {
                                      std::optional<size_t> max_length = std::nullopt,
                                      size_t threads = 0) const;
   // Encodes already-split tokens (bert-as-service's is_tokenized): each must be a vocab
-  // entry or is mapped to [UNK]; no normalization.
+  // entry or is mapped to [UNK]; no normalization. Offsets are [i, i+1) token indices into
+  // tokens_a / tokens_b, since there is no text.
   Encoding encode_tokens(const std::vector<std::string>& tokens_a,
                          const std::vector<std::string>* tokens_b = nullptr,
                          std::optional<size_t> max_length = std::nullopt) const;
@@ -58,8 +69,18 @@ class Tokenizer {
   const TokenizerOptions& options() const { return options_; }
 
  private:
+  // WordPiece ids of a text and their code point offsets, without [CLS]/[SEP].
+  void tokenize_ids(std::string_view text, std::vector<int32_t>& ids,
+                    std::vector<std::pair<size_t, size_t>>& offsets) const;
+  Encoding assemble(const std::vector<int32_t>& ids_a, const std::vector<std::pair<size_t, size_t>>& offsets_a,
+                    const std::vector<int32_t>* ids_b, const std::vector<std::pair<size_t, size_t>>* offsets_b,
+                    std::optional<size_t> max_length) const;
+
   Vocab vocab_;
   TokenizerOptions options_;
+  Normalizer normalizer_;
+  SpecialTokenMatcher specials_;
+  WordPiece wordpiece_;
 };
 
 }  // namespace bertcpp

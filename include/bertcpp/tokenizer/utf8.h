@@ -1,0 +1,34 @@
+// UTF-8 <-> code points, the way Google BERT's convert_to_unicode(text, "ignore") reads bytes:
+// every byte that is not part of a well-formed sequence is dropped (overlongs, surrogates,
+// > U+10FFFF, stray continuation bytes, truncated sequences), the rest is kept.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bertcpp::utf8 {
+
+// Replaces `out` with the code points of the well-formed sequences of `text`.
+void decode(std::string_view text, std::vector<char32_t>& out);
+
+// Appends the UTF-8 bytes of one code point (< 0x110000, not a surrogate).
+inline void append(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+}  // namespace bertcpp::utf8
