@@ -37,6 +37,7 @@ std::string dump(const bertcpp::Encoding& e) {
 }
 
 // Fails once per file, with the number of differing records and the first few of them.
+// Records with "config": "cased" use the cased tokenizer, all others `tok`.
 void check_file(const std::string& name, const bertcpp::Tokenizer& tok) {
   std::ifstream in(kDir + name);
   ASSERT_TRUE(in) << "cannot open " << kDir + name;
@@ -48,11 +49,12 @@ void check_file(const std::string& name, const bertcpp::Tokenizer& tok) {
     const auto r = nlohmann::json::parse(line);
     std::optional<size_t> max_length;
     if (r.contains("max_length")) max_length = r["max_length"].get<size_t>();
+    const bertcpp::Tokenizer& t = r.value("config", "") == "cased" ? cased() : tok;
     bertcpp::Encoding e;
     if (r.contains("text_a"))
-      e = tok.encode_pair(r["text_a"].get<std::string>(), r["text_b"].get<std::string>(), max_length);
+      e = t.encode_pair(r["text_a"].get<std::string>(), r["text_b"].get<std::string>(), max_length);
     else
-      e = tok.encode(r["text"].get<std::string>(), max_length);
+      e = t.encode(r["text"].get<std::string>(), max_length);
     bool same = e.ids == r["ids"].get<std::vector<int32_t>>() && e.tokens == r["tokens"].get<std::vector<std::string>>();
     if (r.contains("type_ids")) same = same && e.type_ids == r["type_ids"].get<std::vector<int32_t>>();
     else same = same && e.type_ids == std::vector<int32_t>(e.size(), 0);
@@ -76,5 +78,7 @@ TEST(GoldenTest, UncasedSingle) { check_file("uncased_single.jsonl", uncased());
 TEST(GoldenTest, UncasedPairs) { check_file("uncased_pairs.jsonl", uncased()); }
 TEST(GoldenTest, UncasedTruncated) { check_file("uncased_truncated.jsonl", uncased()); }
 TEST(GoldenTest, CasedSingle) { check_file("cased_single.jsonl", cased()); }
+// Random strings over all of Unicode (generate_random_unicode.js), uncased and cased, with offsets.
+TEST(GoldenTest, RandomUnicode) { check_file("random_unicode.jsonl", uncased()); }
 
 }  // namespace
