@@ -1,5 +1,7 @@
-// The article's "bank" example: the same word in different senses gets different context
-// vectors, so sentence similarity follows meaning rather than shared words.
+// The article's "bank" example: BERT gives "bank" a different vector in each context, so
+// the river-bank sentences and the money-bank sentences are compared by more than the
+// shared word. Prints the cosine similarity of every pair (the small bundled model separates
+// the senses only weakly; a BERT-base checkpoint passed as model_dir does better).
 //
 //   bank_similarity [model_dir]      (default: the bundled bert-mini-uncased)
 #include <bertcpp/bertcpp.h>

@@ -1,5 +1,6 @@
 """The examples run: the tweet classifier, the notebook (headless), the C++ program built
 against an installed bertcpp."""
+import json
 import os
 import subprocess
 import sys
@@ -30,18 +31,33 @@ def test_classify_tweets_reads_the_articles_format(tmp_path):
     assert "80 texts, 50.0% positive" in out.stdout
 
 
+def venv_kernel(tmp_path):
+    """A kernelspec running this interpreter: the system's python3 kernel would not see
+    the bertcpp installed in the venv."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / "bertcpp-test"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "bertcpp test kernel", "language": "python"}))
+    return "bertcpp-test", str(tmp_path / "jupyter")
+
+
 def test_notebook_executes(tmp_path):
     pytest.importorskip("nbconvert")
+    pytest.importorskip("ipykernel")
     notebook = os.path.join(REPO, "examples", "notebook.ipynb")
+    kernel, jupyter_path = venv_kernel(tmp_path)
     env = dict(os.environ, BERTCPP_NOTEBOOK_SAMPLE="600", BERTCPP_NOTEBOOK_FIGURE=str(tmp_path / "pca.png"),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    # The kernel is this interpreter (the venv's), so it imports the installed bertcpp.
+               JUPYTER_PATH=jupyter_path)
     out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                          "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.kernel_name=python3",
-                          "--output-dir", str(tmp_path), notebook], capture_output=True, text=True, env=env,
+                          "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.kernel_name=" + kernel,
+                          "--output-dir", str(tmp_path / "out"), notebook], capture_output=True, text=True, env=env,
                          cwd=os.path.dirname(notebook), timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert (tmp_path / "notebook.ipynb").exists() and (tmp_path / "pca.png").stat().st_size > 1000
+    executed = json.loads((tmp_path / "out" / "notebook.ipynb").read_text())
+    outputs = "".join(str(o) for cell in executed["cells"] if cell["cell_type"] == "code" for o in cell["outputs"])
+    assert "accuracy" in outputs and "similarity" in outputs
+    assert (tmp_path / "pca.png").stat().st_size > 1000
 
 
 def test_cpp_example_builds_against_installed_bertcpp(tmp_path, build_dir):
