@@ -7,8 +7,7 @@
 #include <thread>
 #include <vector>
 
-// Weak: present when OpenBLAS is linked, null with another BLAS or none.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+#include <dlfcn.h>
 
 namespace bertcpp::detail {
 
@@ -45,7 +44,15 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t, int)>&
 }
 
 void set_blas_threads(int threads) {
-  if (openblas_set_num_threads != nullptr) openblas_set_num_threads(std::max(threads, 1));
+  // Looked up at run time: Debian's libblas.so.3 alternative is OpenBLAS but exports only the
+  // BLAS symbols, while openblas_set_num_threads lives in libopenblas.so.0 that it pulls in.
+  using SetThreads = void (*)(int);
+  static const SetThreads set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  static std::atomic<int> current{0};  // process-wide, like the setting; skip repeated calls
+  if (set != nullptr && threads != current.load()) {
+    set(std::max(threads, 1));
+    current.store(threads);
+  }
 }
 
 }  // namespace bertcpp::detail

@@ -1,5 +1,5 @@
-// Small fork-join helpers for the encoder: attention's (sequence, head) pairs and the BLAS
-// thread count.
+// Small fork-join helpers for the encoder (groups of sequences run on their own threads) and
+// the BLAS thread count.
 #pragma once
 
 #include <cstddef>
