@@ -211,3 +211,10 @@ def test_bundled_model_is_found_inside_the_package():
     out = subprocess.run([sys.executable, "-c", "import bertcpp; print(bertcpp.Encoder().model_dir)"], cwd="/",
                          env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert os.path.samefile(out, package_models)
+
+
+def test_progress_bar_on_request_only(encoder, capfd):
+    encoder.encode(TEXTS * 10, batch_size=4, show_progress_bar=True)
+    assert "40/40" in capfd.readouterr().err
+    encoder.encode(TEXTS * 10, batch_size=4)  # stderr is not a terminal here: no bar
+    assert "40/40" not in capfd.readouterr().err
