@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -51,6 +53,14 @@ Activation parse_activation(const json& config, const std::string& source) {
   fail(source, "hidden_act",
        "\"" + name + "\" is not supported (expected gelu, gelu_python, gelu_new, gelu_pytorch_tanh, "
        "gelu_fast or relu)");
+}
+
+// 1e-12f widened to double prints as 9.999999960041972e-13; print the float's shortest form.
+double shortest_decimal(float value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  *result.ptr = '\0';
+  return std::strtod(text, nullptr);
 }
 
 }  // namespace
@@ -123,7 +133,7 @@ std::string BertConfig::to_json() const {
       {"hidden_act", activation_name(hidden_act)},
       {"max_position_embeddings", max_position_embeddings},
       {"type_vocab_size", type_vocab_size},
-      {"layer_norm_eps", layer_norm_eps},
+      {"layer_norm_eps", shortest_decimal(layer_norm_eps)},
       {"position_embedding_type", "absolute"},
   };
   return config.dump(2);

@@ -99,6 +99,7 @@ TEST(Config, ToJsonRoundTrips) {
   EXPECT_EQ(again.max_position_embeddings, 64);
   EXPECT_EQ(again.type_vocab_size, 2);
   EXPECT_EQ(again.layer_norm_eps, c.layer_norm_eps);
+  EXPECT_NE(BertConfig::from_json(with("")).to_json().find("\"layer_norm_eps\": 1e-12"), std::string::npos);
 }
 
 struct BadConfig {

@@ -169,6 +169,57 @@ TEST(PytorchBin, DamagedArchivesThrowNamingFileAndTensor) {
   }
 }
 
+uint64_t le(const std::string& b, size_t at, int width) {
+  uint64_t v = 0;
+  for (int i = width - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+std::string le_bytes(uint64_t v, int width) {
+  std::string out;
+  for (int i = 0; i < width; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+
+// The same archive in zip64 form, as torch.save writes files over 4 GB: every central directory
+// size and offset moved into a zip64 extra field, and a zip64 end record + locator.
+std::string as_zip64(const std::string& zip) {
+  const size_t eocd = zip.rfind("PK\x05\x06");
+  const uint64_t count = le(zip, eocd + 10, 2), directory = le(zip, eocd + 16, 4);
+  std::string central;
+  size_t at = directory;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t name = le(zip, at + 28, 2), extra = le(zip, at + 30, 2), comment = le(zip, at + 32, 2);
+    std::string entry = zip.substr(at, 46 + name);
+    const std::string zip64 = le_bytes(le(zip, at + 24, 4), 8) + le_bytes(le(zip, at + 20, 4), 8) + le_bytes(le(zip, at + 42, 4), 8);
+    entry.replace(20, 4, le_bytes(0xFFFFFFFF, 4));
+    entry.replace(24, 4, le_bytes(0xFFFFFFFF, 4));
+    entry.replace(42, 4, le_bytes(0xFFFFFFFF, 4));
+    entry.replace(30, 2, le_bytes(4 + zip64.size(), 2));
+    entry.replace(32, 2, le_bytes(0, 2));
+    central += entry + le_bytes(0x0001, 2) + le_bytes(zip64.size(), 2) + zip64;
+    at += 46 + name + extra + comment;
+  }
+  std::string out = zip.substr(0, directory) + central;
+  const uint64_t record = out.size();
+  out += "PK\x06\x06" + le_bytes(44, 8) + le_bytes(45, 2) + le_bytes(45, 2) + le_bytes(0, 4) + le_bytes(0, 4) +
+         le_bytes(count, 8) + le_bytes(count, 8) + le_bytes(central.size(), 8) + le_bytes(directory, 8);
+  out += "PK\x06\x07" + le_bytes(0, 4) + le_bytes(record, 8) + le_bytes(1, 4);
+  out += "PK\x05\x06" + le_bytes(0, 4) + le_bytes(0xFFFF, 2) + le_bytes(0xFFFF, 2) + le_bytes(0xFFFFFFFF, 4) +
+         le_bytes(0xFFFFFFFF, 4) + le_bytes(0, 2);
+  return out;
+}
+
+TEST(PytorchBin, ReadsZip64Archives) {
+  TempDir dir;
+  write_file(dir.file("zip64.bin"), as_zip64(read_file(kDir + "/pytorch_model.bin")));
+  expect_bit_identical(load_pytorch_bin(dir.file("zip64.bin")), load_pytorch_bin(kDir + "/pytorch_model.bin"), "zip64");
+  // A zip64 end record pointing nowhere is an error, not a crash.
+  std::string broken = as_zip64(read_file(kDir + "/views.bin"));
+  broken.replace(broken.size() - 22 - 20 + 8, 8, le_bytes(1u << 30, 8));
+  write_file(dir.file("broken.bin"), broken);
+  expect_runtime_error([&] { load_pytorch_bin(dir.file("broken.bin")); }, {dir.file("broken.bin"), "zip64"});
+}
+
 TEST(PytorchBin, EveryTruncationIsAnError) {
   const std::string model = read_file(kDir + "/pytorch_model.bin");
   TempDir dir;
