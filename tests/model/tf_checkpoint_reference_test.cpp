@@ -58,6 +58,10 @@ TEST(TfCheckpointReference, EveryOutputMatchesHuggingFace) {
   EXPECT_LT(worst_pooler, kTolerance);
   EXPECT_LT(worst_mlm, kTolerance);
   EXPECT_LT(worst_nsp, kTolerance);
+
+  // The same through BertModel::load, which finds the checkpoint in the directory.
+  const BertModel loaded = BertModel::load(dir);
+  EXPECT_LT(testing::max_diff(loaded.forward(batch).hidden_states.back(), out.hidden_states.back()), 1e-6f);
 }
 
 }  // namespace
