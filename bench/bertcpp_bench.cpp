@@ -1,0 +1,230 @@
+// bertcpp's performance table in one run:
+//   build-perf/bench/bertcpp_bench            (see bench/README.md; --help for options)
+// 1. this machine's fp32 GEMM peak (OpenBLAS through Eigen, Eigen's own GEMM, torch's);
+// 2. BERT-base fixed shapes at 1 and 2 threads: ms/batch, tokens/s, % of the GEMM peak,
+//    the same-run PyTorch baseline and the ratio;
+// 3. bert-as-service's default work (REDUCE_MEAN of layer -2) vs the full model;
+// 4. the bundled tweets end to end, padded to 128 vs packed + dynamic batching, and the
+//    tokenizer's share of the time.
+#include "gemm_peak.h"
+#include "random_bert.h"
+#include "timing.h"
+#include "torch_baseline.h"
+#include "tweets.h"
+#include "workloads.h"
+
+#include <bertcpp/bertcpp.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bertcpp::bench {
+namespace {
+
+struct Shape {
+  int batch = 0, seq = 0;
+  std::string name() const { return std::to_string(batch) + "x" + std::to_string(seq); }
+};
+
+std::vector<Shape> parse_shapes(const std::string& text) {
+  std::vector<Shape> shapes;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t x = item.find('x');
+    if (x == std::string::npos) throw std::invalid_argument("--shapes: '" + item + "' is not BATCHxSEQ");
+    shapes.push_back({std::stoi(item.substr(0, x)), std::stoi(item.substr(x + 1))});
+  }
+  return shapes;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
+bool has_avx512() {
+#ifdef __AVX512F__
+  return true;
+#else
+  return false;
+#endif
+}
+
+// The pure-Eigen GEMM binary built next to this one.
+double eigen_gemm_gflops(const std::string& self_dir, int reps) {
+  const std::string command = self_dir + "/bertcpp_gemm_eigen " + std::to_string(reps) + " 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  double gflops = 0;
+  if (pipe && std::fscanf(pipe.get(), "gflops=%lf", &gflops) == 1) return gflops;
+  return 0;
+}
+
+std::string directory_of_self() {
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  return self.substr(0, self.rfind('/'));
+}
+
+void print_end_to_end(const char* name, const EndToEnd& r) {
+  const double n = static_cast<double>(r.sentences);
+  std::printf("  %-22s %6zu tweets %8zu tokens | padded %8.1f sent/s | packed %8.1f sent/s | x%5.2f | tokenize %5.1f%%\n",
+              name, r.sentences, r.real_tokens, n / r.padded_seconds, n / r.packed_seconds,
+              r.padded_seconds / r.packed_seconds, 100.0 * r.tokenize_seconds / r.packed_seconds);
+}
+
+}  // namespace
+}  // namespace bertcpp::bench
+
+int main(int argc, char** argv) {
+  using namespace bertcpp;
+  using namespace bertcpp::bench;
+  CLI::App app{"bertcpp benchmark: GEMM peak, BERT-base shapes, bert-as-service work, tweets end to end"};
+  int reps = 10;
+  std::string shapes_text = "1x128,8x128,32x32,1x512";
+  std::vector<int> thread_counts = {1, 2};
+  std::string model_dir;
+  bool skip_torch = false, skip_e2e = false;
+  size_t base_tweets = 1000, mini_tweets = 0;
+  std::string python = "/usr/bin/python3";
+  app.add_option("--reps", reps, "timed runs per figure (median reported; one warm-up run first)");
+  app.add_option("--shapes", shapes_text, "fixed shapes BATCHxSEQ, comma-separated");
+  app.add_option("--threads", thread_counts, "thread counts to run")->delimiter(',');
+  app.add_option("--model-dir", model_dir, "time this model directory instead of random BERT-base weights");
+  app.add_option("--base-tweets", base_tweets, "tweets for the BERT-base end-to-end run (0: all)");
+  app.add_option("--mini-tweets", mini_tweets, "tweets for the bundled-model end-to-end run (0: all)");
+  app.add_flag("--no-torch", skip_torch, "skip the PyTorch baseline");
+  app.add_flag("--no-e2e", skip_e2e, "skip the tweets end-to-end runs");
+  app.add_option("--python", python, "interpreter for bench/baseline_torch.py");
+  CLI11_PARSE(app, argc, argv);
+  const std::vector<Shape> shapes = parse_shapes(shapes_text);
+
+  std::printf("== machine ==\n");
+  std::printf("  cpu: %s, %u logical CPUs, AVX-512 build: %s, products via %s\n", cpu_model().c_str(),
+              std::thread::hardware_concurrency(), has_avx512() ? "yes" : "no", gemm_route());
+  std::printf("  load average at start: %s (other processes share these cores)\n", load_average().c_str());
+  std::printf("  median of %d runs after one warm-up\n", reps);
+  std::fflush(stdout);
+
+  // Baseline first, in its own process, so it never shares the cores with bertcpp's runs.
+  TorchResults torch;
+  if (!skip_torch) {
+    torch = run_torch_baseline(python, BERTCPP_BENCH_DIR "/baseline_torch.py", shapes_text, thread_counts, reps);
+    if (!torch.available) std::printf("  PyTorch baseline skipped: %s\n", torch.message.c_str());
+  }
+
+  std::printf("\n== fp32 GEMM peak: [1024,768] x [3072,768]^T ==\n");
+  std::vector<double> peak(thread_counts.size());
+  for (size_t i = 0; i < thread_counts.size(); ++i) {
+    peak[i] = gemm_peak_gflops(thread_counts[i], reps);
+    std::printf("  %-28s %d thread(s): %7.1f GFLOP/s\n", (std::string("bertcpp (") + gemm_route() + ")").c_str(),
+                thread_counts[i], peak[i]);
+    if (const double* g = torch.find("gemm/" + std::to_string(thread_counts[i]))) {
+      std::printf("  %-28s %d thread(s): %7.1f GFLOP/s\n", ("torch " + torch.version).c_str(), thread_counts[i], *g);
+    }
+  }
+  if (const double eigen = eigen_gemm_gflops(directory_of_self(), reps); eigen > 0) {
+    std::printf("  %-28s 1 thread(s): %7.1f GFLOP/s\n", "Eigen built-in GEMM", eigen);
+  }
+  std::fflush(stdout);
+
+  std::shared_ptr<const BertModel> model;
+  const double load_seconds = seconds_once([&] {
+    model = model_dir.empty() ? random_bert(bert_base_config())
+                              : std::make_shared<const BertModel>(BertModel::load(model_dir));
+  });
+  const BertConfig& config = model->config();
+  std::printf("\n== %s: %d layers, H=%d, %d heads, I=%d (built/loaded in %.2f s) ==\n",
+              model_dir.empty() ? "BERT-base, seeded random weights" : model_dir.c_str(), config.num_hidden_layers,
+              config.hidden_size, config.num_attention_heads, config.intermediate_size, load_seconds);
+  std::printf("  %-7s %3s | %9s %9s %7s | %9s %9s | %7s\n", "shape", "thr", "ms/batch", "tokens/s", "%peak",
+              "torch ms", "torch t/s", "vs torch");
+  std::map<std::string, double> tokens_per_second;
+  for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
+    const int threads = thread_counts[ti];
+    for (const Shape& shape : shapes) {
+      const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
+      ForwardOptions options;
+      options.threads = threads;
+      const double seconds = median_seconds(reps, [&] { model->forward(batch, options); });
+      const double tps = batch.num_tokens() / seconds;
+      tokens_per_second[shape.name() + "/" + std::to_string(threads)] = tps;
+      const double gflops = forward_flops(config, batch, config.num_hidden_layers) / seconds / 1e9;
+      std::printf("  %-7s %3d | %9.1f %9.1f %6.1f%% |", shape.name().c_str(), threads, seconds * 1e3, tps,
+                  100.0 * gflops / peak[ti]);
+      if (const double* t = torch.find("bert/" + shape.name() + "/" + std::to_string(threads))) {
+        std::printf(" %9.1f %9.1f | %6.2fx\n", *t * 1e3, batch.num_tokens() / *t, *t / seconds);
+      } else {
+        std::printf(" %9s %9s | %7s\n", "-", "-", "-");
+      }
+      std::fflush(stdout);
+    }
+  }
+  if (thread_counts.size() >= 2) {
+    std::printf("  scaling %d -> %d threads:", thread_counts[0], thread_counts[1]);
+    for (const Shape& shape : shapes) {
+      std::printf(" %s x%.2f", shape.name().c_str(),
+                  tokens_per_second[shape.name() + "/" + std::to_string(thread_counts[1])] /
+                      tokens_per_second[shape.name() + "/" + std::to_string(thread_counts[0])]);
+    }
+    std::printf("\n");
+  }
+
+  // bert-as-service's default: REDUCE_MEAN of layer -2 through the Encoder, on 8x128.
+  const std::string vocab = default_model_dir() + "/vocab.txt";
+  auto tokenizer = std::make_shared<const Tokenizer>(vocab);
+  std::printf("\n== bert-as-service default work (REDUCE_MEAN of layer -2, Encoder) on 8x128 ==\n");
+  const std::vector<Encoding> eight = fixed_encodings(8, 128, config);
+  for (int threads : thread_counts) {
+    EncoderOptions options;
+    options.threads = threads;
+    const Encoder encoder(model, tokenizer, options);
+    const double seconds = median_seconds(reps, [&] { encoder.encode_encodings(eight); });
+    const double tps = 8 * 128 / seconds;
+    std::printf("  %d thread(s): %9.1f ms/batch %9.1f tokens/s", threads, seconds * 1e3, tps);
+    if (auto full = tokens_per_second.find("8x128/" + std::to_string(threads)); full != tokens_per_second.end()) {
+      std::printf(" = %5.2fx the full model", tps / full->second);
+    }
+    std::printf("\n");
+  }
+
+  if (!skip_e2e) {
+    const std::string csv = BERTCPP_SOURCE_DIR "/data/trump_tweets.csv";
+    const int threads = thread_counts.back();
+    std::printf("\n== tweets end to end (%s), REDUCE_MEAN of layer -2, max_seq_len 128, batch 32, %d thread(s) ==\n",
+                csv.c_str(), threads);
+    EncoderOptions options;
+    options.max_seq_len = 128;
+    options.threads = threads;
+    {
+      auto mini = std::make_shared<const BertModel>(BertModel::load(default_model_dir()));
+      const Encoder encoder(mini, tokenizer, options);
+      print_end_to_end("bert-mini-uncased", run_end_to_end(encoder, read_tweets(csv, mini_tweets), 128, 32, threads));
+      std::fflush(stdout);
+    }
+    const Encoder encoder(model, tokenizer, options);
+    print_end_to_end(model_dir.empty() ? "BERT-base (random)" : "--model-dir",
+                     run_end_to_end(encoder, read_tweets(csv, base_tweets), 128, 32, threads));
+  }
+  std::printf("\n  load average at end: %s\n", load_average().c_str());
+  return 0;
+}

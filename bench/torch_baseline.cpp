@@ -1,0 +1,62 @@
+#include "torch_baseline.h"
+
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+namespace bertcpp::bench {
+
+namespace {
+
+// "RESULT kind=bert shape=8x128 threads=1 seconds=0.123" -> key/value pairs.
+std::map<std::string, std::string> fields_of(const std::string& line) {
+  std::map<std::string, std::string> f;
+  std::istringstream in(line);
+  std::string word;
+  while (in >> word) {
+    const size_t eq = word.find('=');
+    if (eq != std::string::npos) f[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  return f;
+}
+
+}  // namespace
+
+TorchResults run_torch_baseline(const std::string& python, const std::string& script, const std::string& shapes,
+                                const std::vector<int>& threads, int reps) {
+  TorchResults r;
+  std::string thread_list;
+  for (int t : threads) thread_list += (thread_list.empty() ? "" : ",") + std::to_string(t);
+  const std::string command = python + " " + script + " --shapes " + shapes + " --threads " + thread_list +
+                              " --reps " + std::to_string(reps) + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) {
+    r.message = "could not run " + command;
+    return r;
+  }
+  char buffer[4096];
+  std::string last_line;
+  while (std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
+    std::string line(buffer);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (line.rfind("RESULT ", 0) != 0) {
+      if (!line.empty()) last_line = line;
+      continue;
+    }
+    auto f = fields_of(line);
+    if (f["kind"] == "version") {
+      r.available = true;
+      r.version = f["torch"];
+    } else if (f["kind"] == "skip") {
+      r.message = f["reason"];
+    } else if (f["kind"] == "gemm") {
+      r.values["gemm/" + f["threads"]] = std::stod(f["gflops"]);
+    } else if (f["kind"] == "bert") {
+      r.values["bert/" + f["shape"] + "/" + f["threads"]] = std::stod(f["seconds"]);
+    }
+  }
+  if (!r.available && r.message.empty()) r.message = last_line.empty() ? "no output from " + command : last_line;
+  return r;
+}
+
+}  // namespace bertcpp::bench
