@@ -78,7 +78,7 @@ BertConfig BertConfig::from_json(const std::string& json_text, const std::string
   json config;
   try {
     config = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     throw std::runtime_error(source + ": not valid JSON: " + e.what());
   }
   if (!config.is_object()) throw std::runtime_error(source + ": expected a JSON object, got " + describe(config));

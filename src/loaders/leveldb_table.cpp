@@ -36,13 +36,18 @@ class TableReader {
     for (int i = 7; i >= 0; --i) magic = (magic << 8) | static_cast<unsigned char>(footer[40 + i]);
     if (magic != kTableMagic) fail("bad table magic number (not a checkpoint index, or truncated)");
     WireReader handles(footer.substr(0, 40));
-    BlockHandle index;
+    BlockHandle metaindex, index;
     try {
-      handle(handles);  // metaindex: nothing in it we need
+      metaindex = handle(handles);
       index = handle(handles);
     } catch (const WireError& e) {
       fail(std::string("corrupt footer: ") + e.what());
     }
+    // Writers zero the padding after the two handles; anything else there is damage.
+    for (char c : handles.remaining())
+      if (c != 0) fail("corrupt footer: non-zero padding");
+    // Nothing in the metaindex is needed, but a damaged one means a damaged file.
+    block(metaindex, "metaindex block");
 
     std::vector<std::pair<std::string, std::string_view>> out;
     for (const auto& [separator, handle_bytes] : entries(block(index, "index block"), "index block")) {

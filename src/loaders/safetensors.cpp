@@ -133,7 +133,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), file_(d
   const char* text = reinterpret_cast<const char*>(file_->data() + 8);
   try {
     header = json::parse(text, text + header_size, watch_keys);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     fail(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
@@ -261,7 +261,7 @@ TensorMap load_safetensors_sharded(const std::string& index_json_path) {
   json index;
   try {
     index = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     throw std::runtime_error(index_json_path + ": not valid JSON: " + e.what());
   }
   auto weight_map = index.is_object() ? index.find("weight_map") : index.end();

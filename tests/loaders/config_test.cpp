@@ -123,6 +123,8 @@ TEST(Config, BadConfigsNameTheSourceAndTheField) {
   const std::vector<BadConfig> cases = {
       {"not json", "{\"vocab_size\": 3", {"not valid JSON"}},
       {"not an object", "[1, 2]", {"expected a JSON object"}},
+      // nlohmann throws out_of_range (not parse_error) for this: it must still name the file.
+      {"number beyond double", with("\"layer_norm_eps\": 1e400"), {"not valid JSON", "number overflow"}},
       {"missing vocab_size", without("vocab_size"), {"\"vocab_size\"", "missing"}},
       {"missing hidden_size", without("hidden_size"), {"\"hidden_size\"", "missing"}},
       {"missing num_hidden_layers", without("num_hidden_layers"), {"\"num_hidden_layers\"", "missing"}},

@@ -198,6 +198,8 @@ TEST(Safetensors, CorruptFilesThrowNamingFileAndTensor) {
       {"header not json", safetensors_bytes("{\"w\": {\"dtype\": \"F32\",", four_floats), {"not valid JSON"}},
       {"header garbage", safetensors_bytes(std::string("\xff\xfe\x00\x01", 4), four_floats), {"not valid JSON"}},
       {"header not object", safetensors_bytes("[1,2]", four_floats), {"not a JSON object"}},
+      {"number beyond double", safetensors_bytes("{" + entry("w", R"({"dtype":"F32","shape":[4e999],"data_offsets":[0,16]})") + "}", four_floats),
+       {"not valid JSON", "number overflow"}},
       {"entry not object", safetensors_bytes("{" + entry("w", "3") + "}", four_floats), {"\"w\"", "not an object"}},
       {"missing dtype", safetensors_bytes("{" + entry("w", R"({"shape":[4],"data_offsets":[0,16]})") + "}", four_floats),
        {"\"w\"", "\"dtype\""}},
@@ -292,6 +294,7 @@ TEST(SafetensorsSharded, BadIndexesThrowNamingIndexShardAndTensor) {
   write_file(dir.file("s1.safetensors"), SafetensorsBuilder().add("a", "F32", {1}, bytes_of(std::vector<float>{1})).build());
   const std::vector<BadFile> cases = {
       {"not json", "{\"weight_map\": ", {"not valid JSON"}},
+      {"number beyond double", "{\"metadata\": {\"total_size\": 1e999}, \"weight_map\": {}}", {"not valid JSON"}},
       {"no weight_map", "{\"metadata\": {}}", {"weight_map"}},
       {"empty weight_map", "{\"weight_map\": {}}", {"weight_map is empty"}},
       {"shard not a string", R"({"weight_map": {"a": 1}})", {"\"a\"", "not a file name"}},
