@@ -34,8 +34,8 @@ int run(const std::vector<std::string>& argv) {
   encode_cmd->add_option("--pooling", encode.pooling,
                          "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED or NONE")
       ->capture_default_str();
-  encode_cmd->add_option("--layer", encode.layers, "layer(s) to pool, negative from the last; several are concatenated")
-      ->capture_default_str()->allow_extra_args(false);
+  encode_cmd->add_option("--layer", encode.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): several are concatenated")
+      ->capture_default_str()->delimiter(',');
   encode_cmd->add_option("--max-seq-len", encode.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)");
   encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")->capture_default_str();
   encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")->capture_default_str();

@@ -126,3 +126,11 @@ def test_python_entry_point_runs_the_same_command(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "hello" in result.stdout and "[SEP]" in result.stdout
     assert subprocess.run([sys.executable, "-m", "bertcpp", "nonsense"], capture_output=True).returncode != 0
+
+
+@pytest.mark.parametrize("layers", [["-1", "-2"], ["-1,-2"]])
+def test_encode_several_layers(cli_path, tmp_path, layers):
+    (tmp_path / "in.txt").write_text("hello world\nthe bank\n", encoding="utf-8")
+    run(cli_path, "encode", "-i", str(tmp_path / "in.txt"), "-o", str(tmp_path / "out.npy"), "--layer", *layers, "-q")
+    expected = bertcpp.Encoder(pooling_layer=[-1, -2]).encode(["hello world", "the bank"])
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-5)
