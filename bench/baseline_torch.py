@@ -73,16 +73,32 @@ def median_seconds(fn, reps):
     return statistics.median(times)
 
 
+def export_onnx(model, path):
+    """The same model for ONNX Runtime (bench/baseline_ort.mjs): torch.onnx.export traces it."""
+    ids = torch.randint(1000, VOCAB, (2, 16))
+    types, mask = torch.zeros_like(ids), torch.ones_like(ids)
+    axes = {0: "batch", 1: "sequence"}
+    torch.onnx.export(model, (ids, types, mask), path, input_names=["input_ids", "token_type_ids", "attention_mask"],
+                      output_names=["last_hidden_state"], opset_version=14,
+                      dynamic_axes={"input_ids": axes, "token_type_ids": axes, "attention_mask": axes,
+                                    "last_hidden_state": axes})
+    print(f"RESULT kind=exported path={path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shapes", default="1x128,8x128,32x32,1x512")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--export-onnx", metavar="PATH", help="write the model as ONNX (dynamic batch and length) and exit")
     args = parser.parse_args()
 
-    print(f"RESULT kind=version torch={torch.__version__}")
+    print(f"RESULT kind=version version={torch.__version__}")
     torch.manual_seed(0)
     model = Bert().eval()
+    if args.export_onnx:
+        export_onnx(model, args.export_onnx)
+        return
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
     threads = [int(t) for t in args.threads.split(",")]
     rows = []

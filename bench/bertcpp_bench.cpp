@@ -2,14 +2,14 @@
 //   build-perf/bench/bertcpp_bench            (see bench/README.md; --help for options)
 // 1. this machine's fp32 GEMM peak (OpenBLAS through Eigen, Eigen's own GEMM, torch's);
 // 2. BERT-base fixed shapes at 1 and 2 threads: ms/batch, tokens/s, % of the GEMM peak,
-//    the same-run PyTorch baseline and the ratio;
+//    the same-run PyTorch and ONNX Runtime baselines and the ratios;
 // 3. bert-as-service's default work (REDUCE_MEAN of layer -2) vs the full model;
 // 4. the bundled tweets end to end, padded to 128 vs packed + dynamic batching, and the
 //    tokenizer's share of the time.
+#include "baseline_runner.h"
 #include "gemm_peak.h"
 #include "random_bert.h"
 #include "timing.h"
-#include "torch_baseline.h"
 #include "tweets.h"
 #include "workloads.h"
 
@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
   bool skip_torch = false, skip_e2e = false;
   size_t base_tweets = 1000, mini_tweets = 0;
   std::string python = "/usr/bin/python3";
+  std::string ort_modules = BERTCPP_BENCH_BUILD_DIR "/ort/node_modules";
+  bool skip_ort = false;
   app.add_option("--reps", reps, "timed runs per figure (median reported; one warm-up run first)");
   app.add_option("--shapes", shapes_text, "fixed shapes BATCHxSEQ, comma-separated");
   app.add_option("--threads", thread_counts, "thread counts to run")->delimiter(',');
@@ -115,6 +117,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-torch", skip_torch, "skip the PyTorch baseline");
   app.add_flag("--no-e2e", skip_e2e, "skip the tweets end-to-end runs");
   app.add_option("--python", python, "interpreter for bench/baseline_torch.py");
+  app.add_option("--ort-node-modules", ort_modules, "node_modules holding onnxruntime-node (see bench/README.md)");
+  app.add_flag("--no-ort", skip_ort, "skip the ONNX Runtime baseline");
   CLI11_PARSE(app, argc, argv);
   const std::vector<Shape> shapes = parse_shapes(shapes_text);
 
@@ -125,12 +129,31 @@ int main(int argc, char** argv) {
   std::printf("  median of %d runs after one warm-up\n", reps);
   std::fflush(stdout);
 
-  // Baseline first, in its own process, so it never shares the cores with bertcpp's runs.
-  TorchResults torch;
+  // Baselines first, each in its own process, so they never share the cores with bertcpp's runs.
+  std::string thread_list;
+  for (int t : thread_counts) thread_list += (thread_list.empty() ? "" : ",") + std::to_string(t);
+  const std::string common_args = " --shapes " + shapes_text + " --threads " + thread_list + " --reps " + std::to_string(reps);
+  BaselineResults torch, ort;
   if (!skip_torch) {
-    torch = run_torch_baseline(python, BERTCPP_BENCH_DIR "/baseline_torch.py", shapes_text, thread_counts, reps);
+    torch = run_baseline(python + " " BERTCPP_BENCH_DIR "/baseline_torch.py" + common_args);
     if (!torch.available) std::printf("  PyTorch baseline skipped: %s\n", torch.message.c_str());
   }
+  if (!skip_ort) {
+    if (!std::filesystem::exists(ort_modules + "/onnxruntime-node")) {
+      std::printf("  ONNX Runtime baseline skipped: no %s/onnxruntime-node (see bench/README.md)\n", ort_modules.c_str());
+    } else {
+      // The torch baseline's model, exported once; speed does not depend on the weights' values.
+      const std::string onnx = BERTCPP_BENCH_BUILD_DIR "/bert-base-random.onnx";
+      if (!std::filesystem::exists(onnx)) {
+        run_baseline(python + " " BERTCPP_BENCH_DIR "/baseline_torch.py --export-onnx " + onnx);
+      }
+      ort = run_baseline("NODE_PATH=" + ort_modules + " node " BERTCPP_BENCH_DIR "/baseline_ort.js --model " + onnx +
+                         common_args);
+      if (!ort.available) std::printf("  ONNX Runtime baseline skipped: %s\n", ort.message.c_str());
+    }
+  }
+  if (torch.available) std::printf("  baseline torch %s (%s)\n", torch.version.c_str(), python.c_str());
+  if (ort.available) std::printf("  baseline onnxruntime-node %s\n", ort.version.c_str());
 
   std::printf("\n== fp32 GEMM peak: [1024,768] x [3072,768]^T ==\n");
   std::vector<double> peak(thread_counts.size());
@@ -156,8 +179,8 @@ int main(int argc, char** argv) {
   std::printf("\n== %s: %d layers, H=%d, %d heads, I=%d (built/loaded in %.2f s) ==\n",
               model_dir.empty() ? "BERT-base, seeded random weights" : model_dir.c_str(), config.num_hidden_layers,
               config.hidden_size, config.num_attention_heads, config.intermediate_size, load_seconds);
-  std::printf("  %-7s %3s | %9s %9s %7s | %9s %9s | %7s\n", "shape", "thr", "ms/batch", "tokens/s", "%peak",
-              "torch ms", "torch t/s", "vs torch");
+  std::printf("  %-7s %3s | %9s %9s %7s | %9s %9s %8s | %9s %9s %8s\n", "shape", "thr", "ms/batch", "tokens/s",
+              "%peak", "torch t/s", "torch ms", "vs torch", "ORT t/s", "ORT ms", "vs ORT");
   std::map<std::string, double> tokens_per_second;
   for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
     const int threads = thread_counts[ti];
@@ -171,11 +194,14 @@ int main(int argc, char** argv) {
       const double gflops = forward_flops(config, batch, config.num_hidden_layers) / seconds / 1e9;
       std::printf("  %-7s %3d | %9.1f %9.1f %6.1f%% |", shape.name().c_str(), threads, seconds * 1e3, tps,
                   100.0 * gflops / peak[ti]);
-      if (const double* t = torch.find("bert/" + shape.name() + "/" + std::to_string(threads))) {
-        std::printf(" %9.1f %9.1f | %6.2fx\n", *t * 1e3, batch.num_tokens() / *t, *t / seconds);
-      } else {
-        std::printf(" %9s %9s | %7s\n", "-", "-", "-");
+      for (const BaselineResults* base : {&torch, &ort}) {
+        if (const double* t = base->find("bert/" + shape.name() + "/" + std::to_string(threads))) {
+          std::printf(" %9.1f %9.1f %7.2fx |", batch.num_tokens() / *t, *t * 1e3, *t / seconds);
+        } else {
+          std::printf(" %9s %9s %8s |", "-", "-", "-");
+        }
       }
+      std::printf("\n");
       std::fflush(stdout);
     }
   }

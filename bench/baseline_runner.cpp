@@ -1,4 +1,4 @@
-#include "torch_baseline.h"
+#include "baseline_runner.h"
 
 #include <cstdio>
 #include <memory>
@@ -22,14 +22,9 @@ std::map<std::string, std::string> fields_of(const std::string& line) {
 
 }  // namespace
 
-TorchResults run_torch_baseline(const std::string& python, const std::string& script, const std::string& shapes,
-                                const std::vector<int>& threads, int reps) {
-  TorchResults r;
-  std::string thread_list;
-  for (int t : threads) thread_list += (thread_list.empty() ? "" : ",") + std::to_string(t);
-  const std::string command = python + " " + script + " --shapes " + shapes + " --threads " + thread_list +
-                              " --reps " + std::to_string(reps) + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+BaselineResults run_baseline(const std::string& command) {
+  BaselineResults r;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
   if (!pipe) {
     r.message = "could not run " + command;
     return r;
@@ -46,7 +41,7 @@ TorchResults run_torch_baseline(const std::string& python, const std::string& sc
     auto f = fields_of(line);
     if (f["kind"] == "version") {
       r.available = true;
-      r.version = f["torch"];
+      r.version = f["version"];
     } else if (f["kind"] == "skip") {
       r.message = f["reason"];
     } else if (f["kind"] == "gemm") {
