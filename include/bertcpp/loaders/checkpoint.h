@@ -5,6 +5,7 @@
 // canonical names the model uses.
 #pragma once
 
+#include <bertcpp/loaders/names.h>  // to_canonical_names, used with every reader below
 #include <bertcpp/loaders/tensor.h>
 
 #include <string>
