@@ -25,8 +25,12 @@ struct ForwardOptions {
   int num_layers = -1;
   // Keep every hidden state (embeddings output, then each layer) or only the last computed.
   bool output_hidden_states = false;
+  // The pooler reads the last layer run (the model's last layer unless num_layers says otherwise).
   bool compute_pooler = false;
-  // Threads for this call; 0 = the model's default (all cores).
+  // Threads for this call; 0 = all cores. The batch's sequences are split into groups of about
+  // equal token counts, one thread each, every group running all layers on its own; BLAS gets
+  // the threads left over (all of them when the batch is a single sequence). OpenBLAS's thread
+  // count is process-wide, so concurrent calls should use the same value.
   int threads = 0;
 };
 
