@@ -113,6 +113,9 @@ def test_pooling_none_gives_padded_token_vectors():
     assert not v[0, len(tokens[0]):].any() and np.abs(v[0, :len(tokens[0])]).sum(axis=1).all()
     fixed = bertcpp.Encoder(pooling_strategy="NONE", max_seq_len=25).encode(["Hello world"])
     assert fixed.shape == (1, 25, 256)
+    two = bertcpp.Encoder(pooling_strategy="NONE", pooling_layer=[-1, -2]).encode(["Hello world"])
+    assert two.shape == (1, 4, 512)  # each token: layer -1 then layer -2
+    np.testing.assert_array_equal(two[..., :256], enc.encode(["Hello world"]))
 
 
 def test_options(encoder):
