@@ -52,7 +52,7 @@ CheckpointLocation find_checkpoint(const std::string& model_dir) {
   if (is_file(dir / "pytorch_model.bin")) return {CheckpointFormat::PytorchBin, (dir / "pytorch_model.bin").string()};
   if (const std::string prefix = find_tf_prefix(dir); !prefix.empty()) return {CheckpointFormat::TfCheckpoint, prefix};
   throw std::runtime_error(model_dir +
-                           ": no weights found (looked for model.safetensors, model.safetensors.index.json, "
+                           ": no checkpoint found (looked for model.safetensors, model.safetensors.index.json, "
                            "pytorch_model.bin, bert_model.ckpt.index and *.ckpt*.index)");
 }
 

@@ -98,7 +98,10 @@ BertConfig BertConfig::from_json(const std::string& json_text, const std::string
     const double eps = it->get<double>();
     if (!(eps > 0.0) || !std::isfinite(eps))
       fail(source, "layer_norm_eps", "must be a positive number, got " + describe(*it));
+    // LayerNorm runs in float: 1e-300 would become 0 (a division by zero), 1e300 infinity.
     c.layer_norm_eps = static_cast<float>(eps);
+    if (!(c.layer_norm_eps > 0.0f) || !std::isfinite(c.layer_norm_eps))
+      fail(source, "layer_norm_eps", "must be a positive number a float can hold, got " + describe(*it));
   }
   if (auto it = config.find("position_embedding_type"); it != config.end() && !it->is_null()) {
     // Relative position embeddings change attention itself; silently ignoring them would give

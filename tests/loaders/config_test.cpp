@@ -154,6 +154,8 @@ TEST(Config, BadConfigsNameTheSourceAndTheField) {
       {"activation not a string", with("\"hidden_act\": 3"), {"\"hidden_act\"", "must be a string"}},
       {"negative eps", with("\"layer_norm_eps\": -1e-12"), {"\"layer_norm_eps\"", "positive"}},
       {"string eps", with("\"layer_norm_eps\": \"1e-12\""), {"\"layer_norm_eps\"", "must be a number"}},
+      {"eps zero as a float", with("\"layer_norm_eps\": 1e-300"), {"\"layer_norm_eps\"", "a float can hold"}},
+      {"eps infinite as a float", with("\"layer_norm_eps\": 1e300"), {"\"layer_norm_eps\"", "a float can hold"}},
       {"zero max positions", with("\"max_position_embeddings\": 0"), {"\"max_position_embeddings\""}},
       {"bad type vocab", with("\"type_vocab_size\": true"), {"\"type_vocab_size\""}},
   };
