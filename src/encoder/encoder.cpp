@@ -19,6 +19,27 @@ constexpr size_t kTokenBudget = 16384;
 
 std::string str(size_t v) { return std::to_string(v); }
 
+// The batch of encodings[indices], packed without copying their tokens and offsets.
+TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t>& indices) {
+  TokenBatch batch;
+  batch.offsets.push_back(0);
+  for (size_t i : indices) {
+    const Encoding& e = encodings[i];
+    batch.ids.insert(batch.ids.end(), e.ids.begin(), e.ids.end());
+    if (e.type_ids.empty()) {
+      batch.type_ids.insert(batch.type_ids.end(), e.ids.size(), 0);
+    } else if (e.type_ids.size() == e.ids.size()) {
+      batch.type_ids.insert(batch.type_ids.end(), e.type_ids.begin(), e.type_ids.end());
+    } else {
+      throw std::invalid_argument("input " + str(i) + " has " + str(e.ids.size()) + " ids but " +
+                                  str(e.type_ids.size()) + " type ids");
+    }
+    for (size_t t = 0; t < e.ids.size(); ++t) batch.positions.push_back(static_cast<int32_t>(t));
+    batch.offsets.push_back(static_cast<int64_t>(batch.ids.size()));
+  }
+  return batch;
+}
+
 // bert-as-service's layer numbering: -1 is the last encoder layer, k >= 0 is layer k (0-based).
 // Returns the hidden_states index (0 = embeddings, N = last layer).
 int hidden_state_index(int layer, int num_layers) {
@@ -131,11 +152,8 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
 
   const detail::BatchPlan plan = detail::plan_batches(lengths, options_.batch_size, kTokenBudget);
   size_t done = 0;
-  std::vector<Encoding> members;
   for (const std::vector<size_t>& indices : plan.batches) {
-    members.clear();
-    for (size_t i : indices) members.push_back(encodings[i]);
-    const TokenBatch batch = TokenBatch::from_encodings(members);
+    const TokenBatch batch = pack(encodings, indices);
     const ForwardOutput out = model_->forward(batch, forward);
     auto hidden_of = [&](int index) -> const RowMatrix& {
       return forward.output_hidden_states ? out.hidden_states[static_cast<size_t>(index)] : out.hidden_states.back();
