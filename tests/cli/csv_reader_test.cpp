@@ -1,0 +1,54 @@
+// CsvReader: RFC 4180 records, including the quoted commas, quotes and newlines of tweets.
+#include "cli/csv_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace bertcpp::cli {
+namespace {
+
+std::vector<std::vector<std::string>> read_all(const std::string& text) {
+  std::istringstream in(text);
+  CsvReader reader(in, "test.csv");
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> fields;
+  while (reader.next(fields)) records.push_back(fields);
+  return records;
+}
+
+TEST(CsvReader, SplitsPlainRecords) {
+  const auto r = read_all("a,b,c\n1,2,3\n");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[1], (std::vector<std::string>{"1", "2", "3"}));
+}
+
+TEST(CsvReader, QuotedFieldsKeepCommasQuotesAndNewlines) {
+  const auto r = read_all("id,text\n1,\"hello, \"\"world\"\"\nsecond line\"\n2,plain\n");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[1][1], "hello, \"world\"\nsecond line");
+  EXPECT_EQ(r[2][1], "plain");
+}
+
+TEST(CsvReader, HandlesCrLfEmptyFieldsAndNoFinalNewline) {
+  const auto r = read_all("a,b\r\n,\r\n\"x\",\"\"");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[1], (std::vector<std::string>{"", ""}));
+  EXPECT_EQ(r[2], (std::vector<std::string>{"x", ""}));
+}
+
+TEST(CsvReader, UnterminatedQuoteNamesFileAndRecord) {
+  std::istringstream in("a\n\"never closed\n");
+  CsvReader reader(in, "broken.csv");
+  std::vector<std::string> fields;
+  ASSERT_TRUE(reader.next(fields));
+  try {
+    reader.next(fields);
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.csv: record 2"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace bertcpp::cli
