@@ -30,6 +30,7 @@ StorageKind storage_kind(const std::string& type) {
 }
 
 void convert(const std::string& type, const unsigned char* src, size_t n, float* dst) {
+  if (n == 0) return;  // an empty tensor's buffer may be null, and memcpy(nullptr, ..., 0) is UB
   if (type == "FloatStorage") {
     std::memcpy(dst, src, n * 4);
   } else if (type == "HalfStorage") {

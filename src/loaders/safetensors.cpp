@@ -199,7 +199,9 @@ Tensor SafetensorsFile::to_float(const std::string& name) const {
   }
   auto buffer = std::make_shared<std::vector<float>>(n);
   float* out = buffer->data();
-  if (e.dtype == "F32") {
+  if (n == 0) {
+    // nothing to convert; the (empty) buffer's data() may be null, which memcpy must not see
+  } else if (e.dtype == "F32") {
     std::memcpy(out, bytes, n * sizeof(float));  // header length left the data unaligned
   } else if (e.dtype == "F16") {
     detail::halfs_to_floats(bytes, n, out);

@@ -183,9 +183,15 @@ TensorMap load_tf_checkpoint(const std::string& prefix) {
       tensor.owner = shard;
     } else {
       auto buffer = std::make_shared<std::vector<float>>(static_cast<size_t>(numel));
-      if (entry.dtype == kDtFloat) std::memcpy(buffer->data(), bytes, static_cast<size_t>(entry.size));
-      else if (entry.dtype == kDtHalf) detail::halfs_to_floats(bytes, static_cast<size_t>(numel), buffer->data());
-      else detail::bfloat16s_to_floats(bytes, static_cast<size_t>(numel), buffer->data());
+      if (numel == 0) {
+        // empty: nothing to copy, and memcpy must not see the empty buffer's null data()
+      } else if (entry.dtype == kDtFloat) {
+        std::memcpy(buffer->data(), bytes, static_cast<size_t>(entry.size));
+      } else if (entry.dtype == kDtHalf) {
+        detail::halfs_to_floats(bytes, static_cast<size_t>(numel), buffer->data());
+      } else {
+        detail::bfloat16s_to_floats(bytes, static_cast<size_t>(numel), buffer->data());
+      }
       tensor.data = buffer->data();
       tensor.owner = std::move(buffer);
     }

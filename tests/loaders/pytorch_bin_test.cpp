@@ -116,8 +116,27 @@ TEST(PytorchBin, ViewsWithOffsetsAndStridesAreCopiedCorrectly) {
   }
 }
 
+std::string patched(std::string bytes, const std::string& from, const std::string& to, size_t occurrence = 0);
+
+TEST(PytorchBin, EmptyConvertedTensors) {
+  // A fuzzer input: an empty FloatStorage tensor whose zip entry is not 4-byte aligned, so it
+  // takes the copy path, which handed memcpy the empty buffer's null data() (UBSan: UB).
+  try {
+    for (const auto& [name, t] : load_pytorch_bin(kDir + "/fuzz_empty_unaligned_float.bin"))
+      if (t.numel() > 0) EXPECT_NE(t.data, nullptr) << name;
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("fuzz_empty_unaligned_float.bin"), std::string::npos) << e.what();
+  }
+  // views.bin's "half" is HalfStorage [6] at offset 18; make it [0].
+  TempDir dir;
+  write_file(dir.file("empty.bin"), patched(read_file(kDir + "/views.bin"), "QK\x12K\x06\x85", std::string("QK\x12K\x00\x85", 6)));
+  const TensorMap t = load_pytorch_bin(dir.file("empty.bin"));
+  EXPECT_EQ(t.at("half").shape, (std::vector<int64_t>{0}));
+  EXPECT_EQ(t.at("half").numel(), 0);
+}
+
 // Same-length byte patches of a real archive: the zip stays well-formed, one thing breaks.
-std::string patched(std::string bytes, const std::string& from, const std::string& to, size_t occurrence = 0) {
+std::string patched(std::string bytes, const std::string& from, const std::string& to, size_t occurrence) {
   size_t at = bytes.find(from);
   for (size_t k = 0; k < occurrence && at != std::string::npos; ++k) at = bytes.find(from, at + 1);
   if (at == std::string::npos || from.size() != to.size()) throw std::logic_error("patch target not found: " + from);

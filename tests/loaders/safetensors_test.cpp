@@ -176,6 +176,17 @@ TEST(Safetensors, EmptyAndScalarTensors) {
                                             .build());
   const TensorMap t = load_safetensors(dir.file("e.safetensors"));
   EXPECT_EQ(t.at("empty").numel(), 0);
+  // Converted and copied (unaligned) empty tensors go through the buffer path.
+  write_file(dir.file("u.safetensors"), SafetensorsBuilder()
+                                            .add("h", "F16", {0}, "")
+                                            .add("b", "BF16", {3, 0}, "")
+                                            .add("pad", "U8", {2}, "xy")
+                                            .add("f", "F32", {0}, "")
+                                            .build(1));
+  const TensorMap u = load_safetensors(dir.file("u.safetensors"));
+  EXPECT_EQ(u.at("h").numel(), 0);
+  EXPECT_EQ(u.at("b").shape, (std::vector<int64_t>{3, 0}));
+  EXPECT_EQ(u.at("f").numel(), 0);
   EXPECT_EQ(t.at("scalar").numel(), 1);
   EXPECT_EQ(t.at("scalar").data[0], 42.0f);
 }
