@@ -140,6 +140,8 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
   forward.output_hidden_states = strategy != PoolingStrategy::ClsPooled &&
                                  !(layer_index.size() == 1 && layer_index[0] == deepest);
   forward.threads = options_.threads;
+  // CLS pooling reads one token of the deepest layer: that layer computes only first tokens.
+  forward.first_token_only = strategy == PoolingStrategy::ClsPooled || strategy == PoolingStrategy::FirstToken;
 
   const auto k = static_cast<Eigen::Index>(layer_index.size());
   const Eigen::Index per_layer = strategy == PoolingStrategy::ReduceMeanMax ? 2 * H : H;
@@ -173,7 +175,9 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
       }
     } else {
       for (Eigen::Index li = 0; li < k; ++li) {
-        const RowMatrix pooled = pool(hidden_of(layer_index[li]), batch, strategy);
+        // The deepest layer of a first-token-only forward is already one row per sequence.
+        const bool first_rows = forward.first_token_only && layer_index[li] == deepest;
+        const RowMatrix pooled = first_rows ? hidden_of(layer_index[li]) : pool(hidden_of(layer_index[li]), batch, strategy);
         for (size_t j = 0; j < indices.size(); ++j) {
           result.row(indices[j]).segment(li * per_layer, per_layer) = pooled.row(j);
         }

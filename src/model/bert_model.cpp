@@ -10,6 +10,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace bertcpp {
 
@@ -99,12 +100,65 @@ std::vector<SequenceGroup> split_by_tokens(const TokenBatch& batch, int threads)
   return out;
 }
 
+// One layer for the first token of each sequence only (ForwardOptions::first_token_only).
+// Keys and values come from every token, since the first token attends to all of them; the
+// query, the attention output and the feed-forward run on one row per sequence.
+// `hidden` [T, H] in, [sequences, H] out.
+void first_token_layer(const BertConfig& config, const BertLayerWeights& L, const TokenBatch& batch,
+                       SequenceGroup group, RowMatrix& hidden) {
+  const Eigen::Index H = config.hidden_size;
+  const Eigen::Index heads = config.num_attention_heads;
+  const Eigen::Index d = config.head_size();
+  const float eps = config.layer_norm_eps;
+  const int64_t t0 = batch.offsets[group.first];
+  const auto G = static_cast<Eigen::Index>(group.end - group.first);
+
+  RowMatrix first(G, H);
+  for (Eigen::Index j = 0; j < G; ++j) first.row(j) = hidden.row(batch.offsets[group.first + j] - t0);
+  // Rows 0..H-1 of the fused weight are the query, H..3H-1 the key and value.
+  const LinearWeights query{L.qkv.weight, L.qkv.bias, H, H};
+  const LinearWeights key_value{L.qkv.weight + H * H, L.qkv.bias + H, 2 * H, H};
+  RowMatrix q, kv;
+  linear(first, query, q);
+  q.rowwise() += query.b();
+  linear(hidden, key_value, kv);
+  kv.rowwise() += key_value.b();
+
+  RowMatrix context(G, H);
+  Eigen::Matrix<float, 1, Eigen::Dynamic> scores;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (Eigen::Index j = 0; j < G; ++j) {
+    const Eigen::Index begin = batch.offsets[group.first + j] - t0;
+    const Eigen::Index len = batch.length(group.first + j);
+    scores.resize(len);
+    for (Eigen::Index h = 0; h < heads; ++h) {
+      const ConstStridedRows k(kv.data() + begin * 2 * H + h * d, len, d, Eigen::OuterStride<>(2 * H));
+      const ConstStridedRows v(kv.data() + begin * 2 * H + H + h * d, len, d, Eigen::OuterStride<>(2 * H));
+      scores.noalias() = q.row(j).segment(h * d, d) * k.transpose();
+      detail::scaled_softmax_rows(StridedRows(scores.data(), 1, len, Eigen::OuterStride<>(len)), scale);
+      context.row(j).segment(h * d, d).noalias() = scores * v;
+    }
+  }
+
+  RowMatrix attention, intermediate;
+  linear(context, L.attention_output, attention);
+  detail::add_bias_residual_layer_norm(attention, L.attention_output.bias, first, L.attention_norm, eps);
+  linear(attention, L.intermediate, intermediate);
+  detail::add_bias_activation(intermediate, L.intermediate.bias, config.hidden_act);
+  linear(intermediate, L.output, hidden);
+  detail::add_bias_residual_layer_norm(hidden, L.output.bias, attention, L.output_norm, eps);
+}
+
 // Embeddings and `num_layers` layers for one group's tokens. `record(i, hidden)` receives the
 // embeddings output (i = 0) and each layer's output (i = layer + 1) when keep_all; otherwise
-// only the last, after which `hidden` is not touched again (it may be moved from). The workspace is allocated once and reused by every layer.
+// only the last, after which `hidden` is not touched again (it may be moved from). The
+// workspace is allocated once and reused by every layer. `attention_threads` > 1 (a lone
+// group, BLAS owning every thread for the dense products) splits attention's (sequence, head)
+// pairs over that many threads, BLAS single-threaded meanwhile: small per-head products
+// scale better side by side than each split in two.
 template <typename Record>
 void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch& batch, SequenceGroup group,
-               int num_layers, bool keep_all, Record&& record) {
+               int num_layers, bool keep_all, bool first_token_only, int attention_threads, Record&& record) {
   const Eigen::Index H = config.hidden_size;
   const Eigen::Index heads = config.num_attention_heads;
   const Eigen::Index d = config.head_size();
@@ -122,35 +176,52 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
                             ConstRow(w.token_type_embeddings + int64_t{batch.type_ids[k]} * H, H);
   }
   detail::add_bias_layer_norm(hidden, nullptr, w.embeddings_norm, eps);
+  if (first_token_only && num_layers == 0) {  // no layer to shorten: the embeddings' first rows
+    RowMatrix first(static_cast<Eigen::Index>(group.end - group.first), H);
+    for (size_t s = group.first; s < group.end; ++s) {
+      first.row(static_cast<Eigen::Index>(s - group.first)) = hidden.row(batch.offsets[s] - t0);
+    }
+    record(0, first);
+    return;
+  }
   if (keep_all || num_layers == 0) record(0, hidden);
 
   int64_t max_len = 0;
   for (size_t s = group.first; s < group.end; ++s) max_len = std::max(max_len, batch.length(s));
   RowMatrix qkv(T, 3 * H), context(T, H), attention(T, H), intermediate(T, config.intermediate_size);
-  RowMatrix scores(max_len, max_len);
+  const size_t pairs = (group.end - group.first) * static_cast<size_t>(heads);
+  const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(attention_threads, 1))));
+  std::vector<RowMatrix> scores(static_cast<size_t>(workers), RowMatrix(max_len, max_len));
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 
   for (int li = 0; li < num_layers; ++li) {
     const BertLayerWeights& L = w.layers[static_cast<size_t>(li)];
+    if (first_token_only && li + 1 == num_layers) {
+      first_token_layer(config, L, batch, group, hidden);
+      record(li + 1, hidden);
+      break;
+    }
     linear(hidden, L.qkv, qkv);
     qkv.rowwise() += L.qkv.b();
 
     // Self-attention per (sequence, head) on that sequence's own tokens: no padding, no mask.
-    for (size_t s = group.first; s < group.end; ++s) {
+    if (workers > 1) detail::set_blas_threads(1);
+    detail::parallel_for(pairs, workers, [&](size_t pair, int worker) {
+      const size_t s = group.first + pair / static_cast<size_t>(heads);
+      const Eigen::Index h = static_cast<Eigen::Index>(pair % static_cast<size_t>(heads));
       const Eigen::Index begin = batch.offsets[s] - t0;
       const Eigen::Index len = batch.length(s);
-      for (Eigen::Index h = 0; h < heads; ++h) {
-        const float* row0 = qkv.data() + begin * 3 * H + h * d;
-        const ConstStridedRows q(row0, len, d, Eigen::OuterStride<>(3 * H));
-        const ConstStridedRows k(row0 + H, len, d, Eigen::OuterStride<>(3 * H));
-        const ConstStridedRows v(row0 + 2 * H, len, d, Eigen::OuterStride<>(3 * H));
-        StridedRows p(scores.data(), len, len, Eigen::OuterStride<>(len));
-        p.noalias() = q * k.transpose();
-        detail::scaled_softmax_rows(p, scale);
-        StridedRows ctx(context.data() + begin * H + h * d, len, d, Eigen::OuterStride<>(H));
-        ctx.noalias() = p * v;
-      }
-    }
+      const float* row0 = qkv.data() + begin * 3 * H + h * d;
+      const ConstStridedRows q(row0, len, d, Eigen::OuterStride<>(3 * H));
+      const ConstStridedRows k(row0 + H, len, d, Eigen::OuterStride<>(3 * H));
+      const ConstStridedRows v(row0 + 2 * H, len, d, Eigen::OuterStride<>(3 * H));
+      StridedRows p(scores[static_cast<size_t>(worker)].data(), len, len, Eigen::OuterStride<>(len));
+      p.noalias() = q * k.transpose();
+      detail::scaled_softmax_rows(p, scale);
+      StridedRows ctx(context.data() + begin * H + h * d, len, d, Eigen::OuterStride<>(H));
+      ctx.noalias() = p * v;
+    });
+    if (workers > 1) detail::set_blas_threads(attention_threads);
 
     linear(context, L.attention_output, attention);
     detail::add_bias_residual_layer_norm(attention, L.attention_output.bias, hidden, L.attention_norm, eps);
@@ -184,12 +255,14 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
   const Eigen::Index T = static_cast<Eigen::Index>(batch.num_tokens());
   const Eigen::Index H = config_.hidden_size;
   const bool keep_all = options.output_hidden_states;
+  const bool first_only = options.first_token_only;
+  const auto S = static_cast<Eigen::Index>(batch.num_sequences());
   ForwardOutput out;
   out.hidden_states.assign(keep_all ? static_cast<size_t>(num_layers) + 1 : 1, RowMatrix());
 
   if (groups.size() == 1) {
     // One group owns every row: its last hidden state is moved out, not copied.
-    run_group(config_, *weights_, batch, groups[0], num_layers, keep_all, [&](int index, RowMatrix& hidden) {
+    run_group(config_, *weights_, batch, groups[0], num_layers, keep_all, first_only, threads, [&](int index, RowMatrix& hidden) {
       if (keep_all) {
         out.hidden_states[static_cast<size_t>(index)] = hidden;
       } else {
@@ -198,19 +271,22 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
     });
   } else {
     for (RowMatrix& m : out.hidden_states) m.resize(T, H);
+    if (first_only) out.hidden_states.back().resize(S, H);
     detail::parallel_for(groups.size(), static_cast<int>(groups.size()), [&](size_t g, int) {
       const Eigen::Index t0 = batch.offsets[groups[g].first];
-      run_group(config_, *weights_, batch, groups[g], num_layers, keep_all, [&](int index, RowMatrix& hidden) {
-        out.hidden_states[keep_all ? static_cast<size_t>(index) : 0].middleRows(t0, hidden.rows()) = hidden;
+      run_group(config_, *weights_, batch, groups[g], num_layers, keep_all, first_only, 1, [&](int index, RowMatrix& hidden) {
+        RowMatrix& target = out.hidden_states[keep_all ? static_cast<size_t>(index) : 0];
+        // A first-token-only state has a row per sequence, the others a row per token.
+        const bool per_sequence = first_only && index == num_layers;
+        target.middleRows(per_sequence ? static_cast<Eigen::Index>(groups[g].first) : t0, hidden.rows()) = hidden;
       });
     });
   }
 
   if (options.compute_pooler) {
     const RowMatrix& last = out.hidden_states.back();
-    const size_t S = batch.num_sequences();
-    RowMatrix first(static_cast<Eigen::Index>(S), H);
-    for (size_t s = 0; s < S; ++s) first.row(static_cast<Eigen::Index>(s)) = last.row(batch.offsets[s]);
+    RowMatrix first(S, H);
+    for (Eigen::Index s = 0; s < S; ++s) first.row(s) = last.row(first_only ? s : batch.offsets[s]);
     linear(first, *weights_->pooler, out.pooler_output);
     out.pooler_output.rowwise() += weights_->pooler->b();
     out.pooler_output = out.pooler_output.array().tanh().matrix();

@@ -27,6 +27,11 @@ struct ForwardOptions {
   bool output_hidden_states = false;
   // The pooler reads the last layer run (the model's last layer unless num_layers says otherwise).
   bool compute_pooler = false;
+  // Compute only each sequence's first token ([CLS]) in the last layer run: keys and values
+  // still come from every token, but queries, the attention output and the feed-forward run
+  // on one row per sequence, about 1/6 of a layer's work. The last hidden state then has one
+  // row per sequence, [num_sequences, H]; all CLS pooling needs.
+  bool first_token_only = false;
   // Threads for this call; 0 = all cores. The batch's sequences are split into groups of about
   // equal token counts, one thread each, every group running all layers on its own; BLAS gets
   // the threads left over (all of them when the batch is a single sequence). OpenBLAS's thread
@@ -37,6 +42,7 @@ struct ForwardOptions {
 struct ForwardOutput {
   // Packed like the input batch: [num_tokens, H]. With output_hidden_states, index 0 is the
   // embeddings output and index i the output of layer i; otherwise one entry, the last layer run.
+  // With first_token_only the last entry is [num_sequences, H]: row s is sequence s's first token.
   std::vector<RowMatrix> hidden_states;
   RowMatrix pooler_output;  // [num_sequences, H] when compute_pooler
 };
