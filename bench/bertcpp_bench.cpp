@@ -3,7 +3,7 @@
 // 1. this machine's fp32 GEMM peak (OpenBLAS through Eigen, Eigen's own GEMM, torch's);
 // 2. BERT-base fixed shapes at 1 and 2 threads: ms/batch, tokens/s, % of the GEMM peak,
 //    the same-run PyTorch and ONNX Runtime baselines and the ratios;
-// 3. bert-as-service's default work (REDUCE_MEAN of layer -2) vs the full model;
+// 3. bert-as-service's default work (REDUCE_MEAN of layer -2) and CLS_TOKEN vs the full model;
 // 4. the bundled tweets end to end, padded to 128 vs packed + dynamic batching, and the
 //    tokenizer's share of the time.
 #include "baseline_runner.h"
@@ -223,6 +223,23 @@ int main(int argc, char** argv) {
   for (int threads : thread_counts) {
     EncoderOptions options;
     options.threads = threads;
+    const Encoder encoder(model, tokenizer, options);
+    const double seconds = median_seconds(reps, [&] { encoder.encode_encodings(eight); });
+    const double tps = 8 * 128 / seconds;
+    std::printf("  %d thread(s): %9.1f ms/batch %9.1f tokens/s", threads, seconds * 1e3, tps);
+    if (auto full = tokens_per_second.find("8x128/" + std::to_string(threads)); full != tokens_per_second.end()) {
+      std::printf(" = %5.2fx the full model", tps / full->second);
+    }
+    std::printf("\n");
+  }
+
+  // CLS_TOKEN of the last layer: the last layer computes only first tokens (first_token_only).
+  std::printf("\n== CLS_TOKEN of the last layer (Encoder) on 8x128: the last layer runs [CLS] rows only ==\n");
+  for (int threads : thread_counts) {
+    EncoderOptions options;
+    options.threads = threads;
+    options.pooling = PoolingStrategy::FirstToken;
+    options.pooling_layers = {-1};
     const Encoder encoder(model, tokenizer, options);
     const double seconds = median_seconds(reps, [&] { encoder.encode_encodings(eight); });
     const double tps = 8 * 128 / seconds;
