@@ -17,6 +17,19 @@
 // Errors: std::invalid_argument for bad input (an empty list, a sequence longer than the
 // model allows), std::runtime_error for bad files (missing, corrupt, shapes that disagree
 // with the config), each naming the file, the tensor or the field.
+//
+// Thread safety: Vocab, Tokenizer, BertModel and Encoder are immutable once constructed, and
+// every const member function may be called from many threads at once on one shared object
+// (Encoder::encode, Tokenizer::encode/encode_batch, BertModel::forward, the heads, pool()),
+// with results bit-identical to serial calls (tests/reliability/concurrency_test.cpp). Each
+// call keeps its workspace to itself; with OpenBLAS, a call's `threads` sets OpenBLAS's global
+// thread count, which only changes speed. Not safe: assigning to or destroying an object while
+// another thread uses it; a ProgressCallback runs on the calling thread.
+//
+// Untrusted input: the readers check every size, offset and checksum before use (fuzzed with
+// libFuzzer, fuzz/), and text of any bytes is accepted: invalid UTF-8 (incl. encoded
+// surrogates) is dropped, control and format characters (NUL, U+200F, U+202E, U+FEFF) are
+// removed, and time is linear in the input (tests/reliability/text_hardening_test.cpp).
 #pragma once
 
 #include <bertcpp/encoder.h>

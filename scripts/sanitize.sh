@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds everything under sanitizers and runs the GoogleTest suite.
+#
+#   scripts/sanitize.sh            # ASan + UBSan in build-asan, then TSan in build-tsan
+#   scripts/sanitize.sh asan       # only one of them
+#   scripts/sanitize.sh tsan
+#
+# ASan+UBSan runs every ctest test. TSan runs the tests that exercise threads (the encoder,
+# the model's attention pool, batch tokenization, tests/reliability's concurrency tests), on an
+# Eigen-only build: OpenBLAS's own threads are not instrumented and would report false races.
+# Env: TSAN_TESTS (ctest -R regex for the TSan run), CTEST_JOBS (default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODES=("${@:-asan tsan}")
+[ $# -gt 0 ] && MODES=("$@") || MODES=(asan tsan)
+CTEST_JOBS=${CTEST_JOBS:-2}
+TSAN_TESTS=${TSAN_TESTS:-Concurren|Thread|Parallel|Batch|Encoder|Forward|Tokenizer}
+COMMON=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTCPP_BUILD_PYTHON=OFF -DBERTCPP_BUILD_BENCH=OFF
+        -DBERTCPP_BUILD_TESTS=ON)
+
+for mode in "${MODES[@]}"; do
+  case $mode in
+    asan)
+      cmake -S . -B build-asan "${COMMON[@]}" -DBERTCPP_SANITIZE=address,undefined >/dev/null
+      cmake --build build-asan -j2
+      # detect_leaks: a leak fails the test; halt_on_error: the first report fails it.
+      ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure -j"$CTEST_JOBS"
+      ;;
+    tsan)
+      cmake -S . -B build-tsan "${COMMON[@]}" -DBERTCPP_SANITIZE=thread -DBERTCPP_USE_BLAS=OFF >/dev/null
+      cmake --build build-tsan -j2
+      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --test-dir build-tsan --output-on-failure -j"$CTEST_JOBS" -R "$TSAN_TESTS"
+      ;;
+    *) echo "usage: $0 [asan] [tsan]" >&2; exit 2 ;;
+  esac
+done
