@@ -66,6 +66,17 @@ void check_options(const EncoderOptions& options, const BertConfig& config) {
   }
 }
 
+// Ids index the word embeddings: a vocab larger than the matrix reads past it, a smaller one
+// means vocab.txt and the weights come from different models. Either way the vectors would be
+// meaningless, so refuse before encoding anything.
+void check_vocab(const Vocab& vocab, const BertConfig& config) {
+  if (vocab.size() != static_cast<size_t>(config.vocab_size)) {
+    throw std::runtime_error(vocab.source() + " has " + str(vocab.size()) + " tokens but the model's word embeddings have " +
+                             std::to_string(config.vocab_size) +
+                             " rows (vocab_size in the config): the vocabulary does not belong to this model");
+  }
+}
+
 }  // namespace
 
 Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
@@ -77,6 +88,7 @@ Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
   options_.tokenizer = tokenizer_options;
   tokenizer_ = std::make_shared<const Tokenizer>(options_.model_dir + "/vocab.txt", tokenizer_options);
   check_options(options_, model_->config());
+  check_vocab(tokenizer_->vocab(), model_->config());
 }
 
 Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const Tokenizer> tokenizer,
@@ -85,6 +97,7 @@ Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const T
   if (!model_ || !tokenizer_) throw std::invalid_argument("Encoder: model and tokenizer must not be null");
   options_.tokenizer = tokenizer_->options();
   check_options(options_, model_->config());
+  check_vocab(tokenizer_->vocab(), model_->config());
 }
 
 size_t Encoder::dim() const {
