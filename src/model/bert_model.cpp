@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -58,6 +59,21 @@ void validate(const TokenBatch& batch, const BertConfig& config) {
 void linear(const RowMatrix& x, const LinearWeights& l, RowMatrix& y) {
   y.resize(x.rows(), l.out);
   y.noalias() = x * l.w().transpose();
+}
+
+// y[:, j*out .. (j+1)*out) = x W_j^T + b_j: several projections of one input written side by
+// side into one matrix (Q|K|V), each weight read in place, no fused copy. The destination
+// blocks are strided views that BLAS writes directly (ldc = y's row length).
+void linear_side_by_side(const RowMatrix& x, std::initializer_list<const LinearWeights*> parts, RowMatrix& y) {
+  const Eigen::Index out = (*parts.begin())->out;
+  y.resize(x.rows(), out * static_cast<Eigen::Index>(parts.size()));
+  Eigen::Index col = 0;
+  for (const LinearWeights* l : parts) {
+    auto block = y.middleCols(col, out);
+    block.noalias() = x * l->w().transpose();
+    block.rowwise() += l->b();
+    col += out;
+  }
 }
 
 }  // namespace
@@ -115,14 +131,9 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
 
   RowMatrix first(G, H);
   for (Eigen::Index j = 0; j < G; ++j) first.row(j) = hidden.row(batch.offsets[group.first + j] - t0);
-  // Rows 0..H-1 of the fused weight are the query, H..3H-1 the key and value.
-  const LinearWeights query{L.qkv.weight, L.qkv.bias, H, H};
-  const LinearWeights key_value{L.qkv.weight + H * H, L.qkv.bias + H, 2 * H, H};
   RowMatrix q, kv;
-  linear(first, query, q);
-  q.rowwise() += query.b();
-  linear(hidden, key_value, kv);
-  kv.rowwise() += key_value.b();
+  linear_side_by_side(first, {&L.query}, q);
+  linear_side_by_side(hidden, {&L.key, &L.value}, kv);
 
   RowMatrix context(G, H);
   Eigen::Matrix<float, 1, Eigen::Dynamic> scores;
@@ -201,8 +212,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
       record(li + 1, hidden);
       break;
     }
-    linear(hidden, L.qkv, qkv);
-    qkv.rowwise() += L.qkv.b();
+    linear_side_by_side(hidden, {&L.query, &L.key, &L.value}, qkv);
 
     // Self-attention per (sequence, head) on that sequence's own tokens: no padding, no mask.
     if (workers > 1) detail::set_blas_threads(1);

@@ -1,7 +1,6 @@
 #include <bertcpp/model/weights.h>
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -78,21 +77,9 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     BertLayerWeights layer;
-    // Fuse Q, K, V into one [3H, H] weight and [3H] bias: one GEMM instead of three.
-    const LinearWeights q = check.linear(p + "attention.self.query", H, H);
-    const LinearWeights k = check.linear(p + "attention.self.key", H, H);
-    const LinearWeights v = check.linear(p + "attention.self.value", H, H);
-    auto fused = std::make_shared<std::vector<float>>(static_cast<size_t>(3 * H * H + 3 * H));
-    float* weight = fused->data();
-    float* bias = weight + 3 * H * H;
-    const LinearWeights* parts[3] = {&q, &k, &v};
-    for (int j = 0; j < 3; ++j) {
-      std::memcpy(weight + j * H * H, parts[j]->weight, sizeof(float) * H * H);
-      std::memcpy(bias + j * H, parts[j]->bias, sizeof(float) * H);
-    }
-    layer.qkv = {weight, bias, 3 * H, H};
-    w.owned.push_back(fused);
-
+    layer.query = check.linear(p + "attention.self.query", H, H);
+    layer.key = check.linear(p + "attention.self.key", H, H);
+    layer.value = check.linear(p + "attention.self.value", H, H);
     layer.attention_output = check.linear(p + "attention.output.dense", H, H);
     layer.attention_norm = check.layer_norm(p + "attention.output.LayerNorm", H);
     layer.intermediate = check.linear(p + "intermediate.dense", I, H);

@@ -2,8 +2,9 @@
 //
 // Linear weights stay as Hugging Face stores them, [out, in] row-major, and are read in
 // place (for F32 safetensors straight from the memory map): y = x * W^T is one GEMM with a
-// transposed operand, which Eigen and BLAS take without a copy. Only Q, K and V are copied,
-// once, into one fused [3H, H] projection so attention's inputs come from a single GEMM.
+// transposed operand, which Eigen and BLAS take without a copy. Nothing is copied: Q, K and V
+// are three products written side by side into one [tokens, 3H] workspace, which costs what a
+// fused [3H, H] GEMM costs without duplicating a quarter of every layer's weights in memory.
 #pragma once
 
 #include <bertcpp/loaders/config.h>
@@ -38,7 +39,7 @@ struct LayerNormWeights {
 };
 
 struct BertLayerWeights {
-  LinearWeights qkv;               // [3H, H]: rows 0..H-1 query, H..2H-1 key, 2H..3H-1 value
+  LinearWeights query, key, value;  // [H, H] each
   LinearWeights attention_output;  // [H, H]
   LayerNormWeights attention_norm;
   LinearWeights intermediate;      // [I, H]
@@ -63,7 +64,7 @@ struct BertWeights {
   std::optional<MlmHeadWeights> mlm;
   std::optional<LinearWeights> nsp;     // [2, H]
 
-  // Keeps the mapped files and converted buffers alive, plus the fused QKV copies.
+  // Keeps the mapped files and converted buffers alive.
   TensorMap tensors;
   std::vector<std::shared_ptr<const std::vector<float>>> owned;
 
