@@ -21,9 +21,11 @@
 // Thread safety: Vocab, Tokenizer, BertModel and Encoder are immutable once constructed, and
 // every const member function may be called from many threads at once on one shared object
 // (Encoder::encode, Tokenizer::encode/encode_batch, BertModel::forward, the heads, pool()),
-// with results bit-identical to serial calls (tests/reliability/concurrency_test.cpp). Each
-// call keeps its workspace to itself; with OpenBLAS, a call's `threads` sets OpenBLAS's global
-// thread count, which only changes speed. Not safe: assigning to or destroying an object while
+// with results bit-identical to serial calls with the same options
+// (tests/reliability/concurrency_test.cpp). Each call keeps its workspace to itself. A different
+// `threads` value may change the last bits (it regroups sequences into other matrix products);
+// with OpenBLAS, a call's `threads` also sets OpenBLAS's global thread count, which only
+// changes speed. Not safe: assigning to or destroying an object while
 // another thread uses it; a ProgressCallback runs on the calling thread.
 //
 // Untrusted input: the readers check every size, offset and checksum before use (fuzzed with
