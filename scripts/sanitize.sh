@@ -11,7 +11,6 @@
 # Env: TSAN_TESTS (ctest -R regex for the TSan run), CTEST_JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODES=("${@:-asan tsan}")
 [ $# -gt 0 ] && MODES=("$@") || MODES=(asan tsan)
 CTEST_JOBS=${CTEST_JOBS:-2}
 TSAN_TESTS=${TSAN_TESTS:-Concurren|Thread|Parallel|Batch|Encoder|Forward|Tokenizer}
