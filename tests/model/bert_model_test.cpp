@@ -11,16 +11,9 @@ namespace bertcpp {
 namespace {
 
 using testing::bundled_model;
+using testing::reference_batch;
 
 constexpr float kTolerance = 1e-5f;
-
-// The reference's 20 padded texts, packed.
-TokenBatch reference_batch() {
-  const SafetensorsFile ref(testing::kReferenceDir + "/mini_reference_public.safetensors");
-  const std::vector<int32_t> ids = testing::ints(ref, "input_ids"), mask = testing::ints(ref, "attention_mask"),
-                             types = testing::ints(ref, "token_type_ids");
-  return TokenBatch::from_padded(ids.data(), mask.data(), types.data(), 20, 73);
-}
 
 TokenBatch single(const TokenBatch& batch, size_t s) {
   TokenBatch one;

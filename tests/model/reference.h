@@ -40,6 +40,14 @@ inline std::vector<int32_t> ints(const SafetensorsFile& file, const std::string&
   return std::vector<int32_t>(wide.begin(), wide.end());
 }
 
+// The reference's 20 padded texts ([20, 73] input_ids, attention_mask, token_type_ids), packed.
+inline TokenBatch reference_batch() {
+  const SafetensorsFile ref(kReferenceDir + "/mini_reference_public.safetensors");
+  const std::vector<int32_t> ids = ints(ref, "input_ids"), mask = ints(ref, "attention_mask"),
+                             types = ints(ref, "token_type_ids");
+  return TokenBatch::from_padded(ids.data(), mask.data(), types.data(), 20, 73);
+}
+
 // Largest |a - b| over row r of `ours` against `expected` (contiguous, cols floats).
 inline float row_max_diff(const RowMatrix& ours, Eigen::Index r, const float* expected) {
   float worst = 0.0f;
