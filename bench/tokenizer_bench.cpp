@@ -1,57 +1,19 @@
 // Tokenizer throughput on the bundled tweets (data/trump_tweets.csv, column `text`): tokens/s and
 // MB/s, one thread and all threads. Tokenization must stay a small share of encoding time.
+#include "tweets.h"
+
 #include <bertcpp/tokenizer/tokenizer.h>
 
 #include <benchmark/benchmark.h>
 
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace {
 
-// The `text` field of every record (RFC 4180: quoted fields, "" escapes, newlines in quotes).
-std::vector<bertcpp::TextInput> read_texts(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string s = buffer.str();
-  std::vector<std::vector<std::string>> rows(1);
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') field += '"', ++i;
-      else if (c == '"') quoted = false;
-      else field += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().push_back(std::move(field)), field.clear();
-    } else if (c == '\n') {
-      rows.back().push_back(std::move(field)), field.clear();
-      rows.emplace_back();
-    } else if (c != '\r') {
-      field += c;
-    }
-  }
-  if (!field.empty() || !rows.back().empty()) rows.back().push_back(std::move(field));
-  size_t column = 0;
-  while (column < rows[0].size() && rows[0][column] != "text") ++column;
-  if (column == rows[0].size()) throw std::runtime_error(path + ": no `text` column");
-  std::vector<bertcpp::TextInput> texts;
-  for (size_t r = 1; r < rows.size(); ++r)
-    if (rows[r].size() == rows[0].size()) texts.push_back({rows[r][column], std::nullopt});
-  return texts;
-}
-
 const std::vector<bertcpp::TextInput>& tweets() {
-  static const auto texts = read_texts(std::string(BERTCPP_DATA_DIR) + "/trump_tweets.csv");
+  static const auto texts = bertcpp::bench::read_tweets(std::string(BERTCPP_DATA_DIR) + "/trump_tweets.csv");
   return texts;
 }
 
