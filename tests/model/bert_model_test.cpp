@@ -12,18 +12,9 @@ namespace {
 
 using testing::bundled_model;
 using testing::reference_batch;
+using testing::single;
 
 constexpr float kTolerance = 1e-5f;
-
-TokenBatch single(const TokenBatch& batch, size_t s) {
-  TokenBatch one;
-  const auto b = batch.offsets[s], e = batch.offsets[s + 1];
-  one.ids.assign(batch.ids.begin() + b, batch.ids.begin() + e);
-  one.type_ids.assign(batch.type_ids.begin() + b, batch.type_ids.begin() + e);
-  one.positions.assign(batch.positions.begin() + b, batch.positions.begin() + e);
-  one.offsets = {0, e - b};
-  return one;
-}
 
 TEST(BertModel, BatchedEqualsOneByOne) {
   const TokenBatch batch = reference_batch();

@@ -58,13 +58,7 @@ TEST(FirstTokenOnly, OneSequenceBatchesAgreeWithTheBatchedRun) {
   first.first_token_only = true;
   const RowMatrix all = bundled_model()->forward(batch, first).hidden_states.back();
   for (size_t s = 0; s < batch.num_sequences(); s += 7) {
-    TokenBatch one;
-    const auto b = batch.offsets[s], e = batch.offsets[s + 1];
-    one.ids.assign(batch.ids.begin() + b, batch.ids.begin() + e);
-    one.type_ids.assign(batch.type_ids.begin() + b, batch.type_ids.begin() + e);
-    one.positions.assign(batch.positions.begin() + b, batch.positions.begin() + e);
-    one.offsets = {0, e - b};
-    const RowMatrix got = bundled_model()->forward(one, first).hidden_states.back();
+    const RowMatrix got = bundled_model()->forward(testing::single(batch, s), first).hidden_states.back();
     EXPECT_LT(testing::max_diff(got, RowMatrix(all.row(static_cast<Eigen::Index>(s)))), kTolerance) << "sequence " << s;
   }
 }

@@ -48,6 +48,17 @@ inline TokenBatch reference_batch() {
   return TokenBatch::from_padded(ids.data(), mask.data(), types.data(), 20, 73);
 }
 
+// Sequence s of a packed batch, as a batch of its own.
+inline TokenBatch single(const TokenBatch& batch, size_t s) {
+  TokenBatch one;
+  const auto b = batch.offsets[s], e = batch.offsets[s + 1];
+  one.ids.assign(batch.ids.begin() + b, batch.ids.begin() + e);
+  one.type_ids.assign(batch.type_ids.begin() + b, batch.type_ids.begin() + e);
+  one.positions.assign(batch.positions.begin() + b, batch.positions.begin() + e);
+  one.offsets = {0, e - b};
+  return one;
+}
+
 // Largest |a - b| over row r of `ours` against `expected` (contiguous, cols floats).
 inline float row_max_diff(const RowMatrix& ours, Eigen::Index r, const float* expected) {
   float worst = 0.0f;
