@@ -56,4 +56,15 @@ void check_names(const std::exception& e, const std::string& source) {
   std::abort();
 }
 
+void read_every_tensor(const TensorMap& tensors) {
+  float sink = 0;
+  for (const auto& [name, t] : tensors) {
+    check(t.numel() >= 0, "negative element count");
+    check(t.numel() == 0 || t.data != nullptr, "tensor without data");
+    for (int64_t i = 0; i < t.numel(); ++i) sink += t.data[i];
+  }
+  volatile float keep = sink;  // the reads must not be optimised away
+  (void)keep;
+}
+
 }  // namespace bertcpp::fuzz

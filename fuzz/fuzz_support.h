@@ -2,6 +2,8 @@
 // tell an expected rejection from a bug.
 #pragma once
 
+#include <bertcpp/loaders/tensor.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,5 +22,9 @@ void check(bool condition, const char* what);
 
 // Every error message must name its source; a message that does not is a finding too.
 void check_names(const std::exception& e, const std::string& source);
+
+// Every tensor a reader returned is whole: a non-negative size, data behind it, and each element
+// readable (ASan catches a buffer shorter than the shape promises).
+void read_every_tensor(const TensorMap& tensors);
 
 }  // namespace bertcpp::fuzz
