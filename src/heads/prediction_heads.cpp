@@ -34,7 +34,7 @@ RowMatrix BertModel::mlm_logits(const RowMatrix& last_hidden, const std::vector<
   RowMatrix transformed(x.rows(), H);
   transformed.noalias() = x * head.transform.w().transpose();
   detail::add_bias_activation(transformed, head.transform.bias, config_.hidden_act);
-  detail::add_bias_layer_norm(transformed, nullptr, head.transform_norm, config_.layer_norm_eps);
+  detail::layer_norm(transformed, head.transform_norm, config_.layer_norm_eps);
   RowMatrix logits(x.rows(), head.decoder.out);
   logits.noalias() = transformed * head.decoder.w().transpose();
   logits.rowwise() += head.decoder.b();

@@ -133,6 +133,7 @@ TensorMap load_pytorch_bin(const std::string& path) {
     if (r.storage_type == "FloatStorage" && contiguous && reinterpret_cast<uintptr_t>(base) % alignof(float) == 0) {
       tensor.data = reinterpret_cast<const float*>(base);  // in place: torch.save aligns storages to 64 bytes
       tensor.owner = file;
+      tensor.mapped = true;
     } else {
       auto buffer = std::make_shared<std::vector<float>>(static_cast<size_t>(numel));
       if (contiguous) {

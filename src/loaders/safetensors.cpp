@@ -195,6 +195,7 @@ Tensor SafetensorsFile::to_float(const std::string& name) const {
   if (e.dtype == "F32" && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0) {
     tensor.data = reinterpret_cast<const float*>(bytes);  // in place: the map outlives the tensor
     tensor.owner = file_;
+    tensor.mapped = true;
     return tensor;
   }
   auto buffer = std::make_shared<std::vector<float>>(n);

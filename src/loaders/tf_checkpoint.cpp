@@ -181,6 +181,7 @@ TensorMap load_tf_checkpoint(const std::string& prefix) {
     if (entry.dtype == kDtFloat && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0) {
       tensor.data = reinterpret_cast<const float*>(bytes);  // in place from the map
       tensor.owner = shard;
+      tensor.mapped = true;
     } else {
       auto buffer = std::make_shared<std::vector<float>>(static_cast<size_t>(numel));
       if (numel == 0) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,23 +56,29 @@ void validate(const TokenBatch& batch, const BertConfig& config) {
   }
 }
 
-// y = x W^T: one GEMM, W used in place as the transposed operand.
+// y = x W^T + b (W row-major [out, in], read in place): the pooler's product, off the hot path.
 void linear(const RowMatrix& x, const LinearWeights& l, RowMatrix& y) {
   y.resize(x.rows(), l.out);
   y.noalias() = x * l.w().transpose();
+  y.rowwise() += l.b();
 }
 
-// y[:, j*out .. (j+1)*out) = x W_j^T + b_j: several projections of one input written side by
-// side into one matrix (Q|K|V), each weight read in place, no fused copy. The destination
-// blocks are strided views that BLAS writes directly (ldc = y's row length).
-void linear_side_by_side(const RowMatrix& x, std::initializer_list<const LinearWeights*> parts, RowMatrix& y) {
-  const Eigen::Index out = (*parts.begin())->out;
+// y = act(x W^T + b) through a layer's packed weight; `threads` split its output columns.
+void dense(const RowMatrix& x, const PackedLinear& l, RowMatrix& y, int threads,
+           std::optional<Activation> activation = std::nullopt) {
+  y.resize(x.rows(), l.out());
+  l.apply(x.data(), x.cols(), x.rows(), y.data(), y.cols(), threads, activation);
+}
+
+// Several projections of one input written side by side into one matrix (Q|K|V): each
+// product writes its own block of columns, no fused weight copy.
+void dense_side_by_side(const RowMatrix& x, std::initializer_list<const PackedLinear*> parts, RowMatrix& y,
+                        int threads) {
+  const int64_t out = (*parts.begin())->out();
   y.resize(x.rows(), out * static_cast<Eigen::Index>(parts.size()));
-  Eigen::Index col = 0;
-  for (const LinearWeights* l : parts) {
-    auto block = y.middleCols(col, out);
-    block.noalias() = x * l->w().transpose();
-    block.rowwise() += l->b();
+  int64_t col = 0;
+  for (const PackedLinear* l : parts) {
+    l->apply(x.data(), x.cols(), x.rows(), y.data() + col, y.cols(), threads);
     col += out;
   }
 }
@@ -121,7 +128,7 @@ std::vector<SequenceGroup> split_by_tokens(const TokenBatch& batch, int threads)
 // query, the attention output and the feed-forward run on one row per sequence.
 // `hidden` [T, H] in, [sequences, H] out.
 void first_token_layer(const BertConfig& config, const BertLayerWeights& L, const TokenBatch& batch,
-                       SequenceGroup group, RowMatrix& hidden) {
+                       SequenceGroup group, int threads, RowMatrix& hidden) {
   const Eigen::Index H = config.hidden_size;
   const Eigen::Index heads = config.num_attention_heads;
   const Eigen::Index d = config.head_size();
@@ -132,8 +139,8 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
   RowMatrix first(G, H);
   for (Eigen::Index j = 0; j < G; ++j) first.row(j) = hidden.row(batch.offsets[group.first + j] - t0);
   RowMatrix q, kv;
-  linear_side_by_side(first, {&L.query}, q);
-  linear_side_by_side(hidden, {&L.key, &L.value}, kv);
+  dense(first, L.query, q, threads);
+  dense_side_by_side(hidden, {&L.key, &L.value}, kv, threads);
 
   RowMatrix context(G, H);
   Eigen::Matrix<float, 1, Eigen::Dynamic> scores;
@@ -152,24 +159,23 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
   }
 
   RowMatrix attention, intermediate;
-  linear(context, L.attention_output, attention);
-  detail::add_bias_residual_layer_norm(attention, L.attention_output.bias, first, L.attention_norm, eps);
-  linear(attention, L.intermediate, intermediate);
-  detail::add_bias_activation(intermediate, L.intermediate.bias, config.hidden_act);
-  linear(intermediate, L.output, hidden);
-  detail::add_bias_residual_layer_norm(hidden, L.output.bias, attention, L.output_norm, eps);
+  dense(context, L.attention_output, attention, threads);
+  detail::add_residual_layer_norm(attention, first, L.attention_norm, eps);
+  dense(attention, L.intermediate, intermediate, threads, config.hidden_act);
+  dense(intermediate, L.output, hidden, threads);
+  detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps);
 }
 
 // Embeddings and `num_layers` layers for one group's tokens. `record(i, hidden)` receives the
 // embeddings output (i = 0) and each layer's output (i = layer + 1) when keep_all; otherwise
 // only the last, after which `hidden` is not touched again (it may be moved from). The
-// workspace is allocated once and reused by every layer. `attention_threads` > 1 (a lone
-// group, BLAS owning every thread for the dense products) splits attention's (sequence, head)
-// pairs over that many threads, BLAS single-threaded meanwhile: small per-head products
-// scale better side by side than each split in two.
+// workspace is allocated once and reused by every layer. `threads` > 1 (a group with cores to
+// spare, e.g. a lone sequence) splits each product's output columns and attention's
+// (sequence, head) pairs over that many threads, BLAS single-threaded meanwhile: small
+// per-head products scale better side by side than each split in two.
 template <typename Record>
 void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch& batch, SequenceGroup group,
-               int num_layers, bool keep_all, bool first_token_only, int attention_threads, Record&& record) {
+               int num_layers, bool keep_all, bool first_token_only, int threads, Record&& record) {
   const Eigen::Index H = config.hidden_size;
   const Eigen::Index heads = config.num_attention_heads;
   const Eigen::Index d = config.head_size();
@@ -186,7 +192,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
                             ConstRow(w.position_embeddings + int64_t{batch.positions[k]} * H, H) +
                             ConstRow(w.token_type_embeddings + int64_t{batch.type_ids[k]} * H, H);
   }
-  detail::add_bias_layer_norm(hidden, nullptr, w.embeddings_norm, eps);
+  detail::layer_norm(hidden, w.embeddings_norm, eps);
   if (first_token_only && num_layers == 0) {  // no layer to shorten: the embeddings' first rows
     RowMatrix first(static_cast<Eigen::Index>(group.end - group.first), H);
     for (size_t s = group.first; s < group.end; ++s) {
@@ -201,22 +207,23 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
   for (size_t s = group.first; s < group.end; ++s) max_len = std::max(max_len, batch.length(s));
   RowMatrix qkv(T, 3 * H), context(T, H), attention(T, H), intermediate(T, config.intermediate_size);
   const size_t pairs = (group.end - group.first) * static_cast<size_t>(heads);
-  const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(attention_threads, 1))));
+  const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(threads, 1))));
   std::vector<RowMatrix> scores(static_cast<size_t>(workers), RowMatrix(max_len, max_len));
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 
   for (int li = 0; li < num_layers; ++li) {
     const BertLayerWeights& L = w.layers[static_cast<size_t>(li)];
     if (first_token_only && li + 1 == num_layers) {
-      first_token_layer(config, L, batch, group, hidden);
+      first_token_layer(config, L, batch, group, threads, hidden);
       record(li + 1, hidden);
       break;
     }
-    linear_side_by_side(hidden, {&L.query, &L.key, &L.value}, qkv);
+    dense_side_by_side(hidden, {&L.query, &L.key, &L.value}, qkv, threads);
 
     // Self-attention per (sequence, head) on that sequence's own tokens: no padding, no mask.
     if (workers > 1) detail::set_blas_threads(1);
-    detail::parallel_for(pairs, workers, [&](size_t pair, int worker) {
+    detail::parallel_ranges(pairs, workers, [&](size_t first_pair, size_t end_pair, int worker) {
+     for (size_t pair = first_pair; pair < end_pair; ++pair) {
       const size_t s = group.first + pair / static_cast<size_t>(heads);
       const Eigen::Index h = static_cast<Eigen::Index>(pair % static_cast<size_t>(heads));
       const Eigen::Index begin = batch.offsets[s] - t0;
@@ -230,15 +237,15 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
       detail::scaled_softmax_rows(p, scale);
       StridedRows ctx(context.data() + begin * H + h * d, len, d, Eigen::OuterStride<>(H));
       ctx.noalias() = p * v;
+     }
     });
-    if (workers > 1) detail::set_blas_threads(attention_threads);
+    if (workers > 1) detail::set_blas_threads(threads);
 
-    linear(context, L.attention_output, attention);
-    detail::add_bias_residual_layer_norm(attention, L.attention_output.bias, hidden, L.attention_norm, eps);
-    linear(attention, L.intermediate, intermediate);
-    detail::add_bias_activation(intermediate, L.intermediate.bias, config.hidden_act);
-    linear(intermediate, L.output, hidden);  // the layer's input is no longer needed
-    detail::add_bias_residual_layer_norm(hidden, L.output.bias, attention, L.output_norm, eps);
+    dense(context, L.attention_output, attention, threads);
+    detail::add_residual_layer_norm(attention, hidden, L.attention_norm, eps);
+    dense(attention, L.intermediate, intermediate, threads, config.hidden_act);
+    dense(intermediate, L.output, hidden, threads);  // the layer's input is no longer needed
+    detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps);
     if (keep_all || li + 1 == num_layers) record(li + 1, hidden);
   }
 }
@@ -298,7 +305,6 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
     RowMatrix first(S, H);
     for (Eigen::Index s = 0; s < S; ++s) first.row(s) = last.row(first_only ? s : batch.offsets[s]);
     linear(first, *weights_->pooler, out.pooler_output);
-    out.pooler_output.rowwise() += weights_->pooler->b();
     out.pooler_output = out.pooler_output.array().tanh().matrix();
   }
   return out;

@@ -38,6 +38,10 @@ void normalize_row(Row&& x, const LayerNormWeights& norm, float eps) {
 
 }  // namespace
 
+void activate(float* x, int64_t n, Activation activation) {
+  apply_activation(Eigen::Map<RowArray>(x, n), activation);
+}
+
 void add_bias_activation(RowMajorMatrix& y, const float* bias, Activation activation) {
   const ConstRowMap b(bias, y.cols());
   for (Eigen::Index r = 0; r < y.rows(); ++r) {
@@ -47,22 +51,17 @@ void add_bias_activation(RowMajorMatrix& y, const float* bias, Activation activa
   }
 }
 
-void add_bias_residual_layer_norm(RowMajorMatrix& y, const float* bias, const RowMajorMatrix& residual,
-                                  const LayerNormWeights& norm, float eps) {
-  const ConstRowMap b(bias, y.cols());
+void add_residual_layer_norm(RowMajorMatrix& y, const RowMajorMatrix& residual, const LayerNormWeights& norm,
+                             float eps) {
   for (Eigen::Index r = 0; r < y.rows(); ++r) {
     auto row = y.row(r).array();
-    row += b + residual.row(r).array();
+    row += residual.row(r).array();
     normalize_row(row, norm, eps);
   }
 }
 
-void add_bias_layer_norm(RowMajorMatrix& y, const float* bias, const LayerNormWeights& norm, float eps) {
-  for (Eigen::Index r = 0; r < y.rows(); ++r) {
-    auto row = y.row(r).array();
-    if (bias != nullptr) row += ConstRowMap(bias, y.cols());
-    normalize_row(row, norm, eps);
-  }
+void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps) {
+  for (Eigen::Index r = 0; r < y.rows(); ++r) normalize_row(y.row(r).array(), norm, eps);
 }
 
 void scaled_softmax_rows(StridedRows scores, float scale) {

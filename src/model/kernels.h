@@ -13,15 +13,18 @@ using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eige
 using StridedRows = Eigen::Map<RowMajorMatrix, 0, Eigen::OuterStride<>>;
 using ConstStridedRows = Eigen::Map<const RowMajorMatrix, 0, Eigen::OuterStride<>>;
 
+// x[0:n) = act(x[0:n)), in place.
+void activate(float* x, int64_t n, Activation activation);
+
 // y = act(y + bias), row by row.
 void add_bias_activation(RowMajorMatrix& y, const float* bias, Activation activation);
 
-// y = LayerNorm(y + bias + residual): a sub-layer's output dense, its residual and its norm.
-void add_bias_residual_layer_norm(RowMajorMatrix& y, const float* bias, const RowMajorMatrix& residual,
-                                  const LayerNormWeights& norm, float eps);
+// y = LayerNorm(y + residual): a sub-layer's output (bias already added), its residual, its norm.
+void add_residual_layer_norm(RowMajorMatrix& y, const RowMajorMatrix& residual, const LayerNormWeights& norm,
+                             float eps);
 
-// y = LayerNorm(y + bias); bias may be null.
-void add_bias_layer_norm(RowMajorMatrix& y, const float* bias, const LayerNormWeights& norm, float eps);
+// y = LayerNorm(y).
+void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps);
 
 // Each row of `scores` becomes softmax(row * scale), computed stably (max subtracted).
 void scaled_softmax_rows(StridedRows scores, float scale);

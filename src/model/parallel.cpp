@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <dlfcn.h>
+#include <omp.h>
 
 namespace bertcpp::detail {
 
@@ -41,6 +42,22 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t, int)>&
   run(0);
   for (std::thread& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+void parallel_ranges(size_t n, int threads, const std::function<void(size_t, size_t, int)>& fn) {
+  const int workers = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1))));
+  if (workers <= 1) {
+    if (n > 0) fn(0, n, 0);
+    return;
+  }
+#pragma omp parallel num_threads(workers)
+  {
+    // The team may be smaller than asked for (nested regions, OMP_THREAD_LIMIT): split by its size.
+    const auto team = static_cast<size_t>(omp_get_num_threads());
+    const auto me = static_cast<size_t>(omp_get_thread_num());
+    const size_t begin = n * me / team, end = n * (me + 1) / team;
+    if (begin < end) fn(begin, end, static_cast<int>(me));
+  }
 }
 
 void set_blas_threads(int threads) {

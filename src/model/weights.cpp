@@ -35,6 +35,17 @@ class TensorChecker {
     return t.data;
   }
 
+  // A layer's product: the weight is packed, then its tensor is released (released()).
+  PackedLinear packed(const std::string& prefix, int64_t out, int64_t in) {
+    const LinearWeights l = linear(prefix, out, in);
+    PackedLinear packed(l.weight, l.bias, out, in);
+    packed_names_.push_back(prefix + ".weight");
+    return packed;
+  }
+
+  // Names of the tensors now held packed, which the caller drops from the map.
+  const std::vector<std::string>& packed_names() const { return packed_names_; }
+
   LinearWeights linear(const std::string& prefix, int64_t out, int64_t in) const {
     LinearWeights l;
     l.weight = get(prefix + ".weight", {out, in});
@@ -59,6 +70,7 @@ class TensorChecker {
   }
 
   const TensorMap& tensors_;
+  std::vector<std::string> packed_names_;
 };
 
 }  // namespace
@@ -66,7 +78,7 @@ class TensorChecker {
 BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config) {
   BertWeights w;
   w.tensors = std::move(tensors);
-  const TensorChecker check(w.tensors);
+  TensorChecker check(w.tensors);
   const int64_t H = config.hidden_size, I = config.intermediate_size, V = config.vocab_size;
 
   w.word_embeddings = check.get("embeddings.word_embeddings.weight", {V, H});
@@ -77,13 +89,13 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     BertLayerWeights layer;
-    layer.query = check.linear(p + "attention.self.query", H, H);
-    layer.key = check.linear(p + "attention.self.key", H, H);
-    layer.value = check.linear(p + "attention.self.value", H, H);
-    layer.attention_output = check.linear(p + "attention.output.dense", H, H);
+    layer.query = check.packed(p + "attention.self.query", H, H);
+    layer.key = check.packed(p + "attention.self.key", H, H);
+    layer.value = check.packed(p + "attention.self.value", H, H);
+    layer.attention_output = check.packed(p + "attention.output.dense", H, H);
     layer.attention_norm = check.layer_norm(p + "attention.output.LayerNorm", H);
-    layer.intermediate = check.linear(p + "intermediate.dense", I, H);
-    layer.output = check.linear(p + "output.dense", H, I);
+    layer.intermediate = check.packed(p + "intermediate.dense", I, H);
+    layer.output = check.packed(p + "output.dense", H, I);
     layer.output_norm = check.layer_norm(p + "output.LayerNorm", H);
     w.layers.push_back(layer);
   }
@@ -109,6 +121,12 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   }
   if (check.has("cls.seq_relationship.weight") || check.has("cls.seq_relationship.bias")) {
     w.nsp = check.linear("cls.seq_relationship", 2, H);
+  }
+  // The packed copies replace the originals: free converted buffers, return mapped pages.
+  for (const std::string& name : check.packed_names()) {
+    auto it = w.tensors.find(name);
+    release_pages(it->second);
+    w.tensors.erase(it);
   }
   return w;
 }

@@ -58,7 +58,7 @@ TEST(Heads, NextSentenceProbabilityMatchesHuggingFace) {
 
 TEST(Heads, MissingHeadsAreRuntimeErrors) {
   const BertModel& full = *testing::bundled_model();
-  TensorMap tensors = full.weights().tensors;
+  TensorMap tensors = testing::bundled_tensors();
   for (auto it = tensors.begin(); it != tensors.end();) {
     it = it->first.rfind("cls.", 0) == 0 ? tensors.erase(it) : std::next(it);
   }

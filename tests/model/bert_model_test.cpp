@@ -11,6 +11,7 @@ namespace bertcpp {
 namespace {
 
 using testing::bundled_model;
+using testing::bundled_tensors;
 using testing::reference_batch;
 using testing::single;
 
@@ -110,7 +111,7 @@ TEST(BertModel, LongestAllowedSequenceRuns) {
 
 TEST(BertModel, MissingHeadsAreReportedClearly) {
   const BertModel& full = *bundled_model();
-  TensorMap tensors = full.weights().tensors;
+  TensorMap tensors = bundled_tensors();
   for (auto it = tensors.begin(); it != tensors.end();) {
     it = it->first.rfind("cls.", 0) == 0 ? tensors.erase(it) : std::next(it);
   }
@@ -138,7 +139,7 @@ TEST(BertModel, MissingHeadsAreReportedClearly) {
 TEST(BertWeights, MissingOrMisshapenTensorsNameTheTensorFileAndShapes) {
   const BertModel& full = *bundled_model();
   {
-    TensorMap tensors = full.weights().tensors;
+    TensorMap tensors = bundled_tensors();
     tensors.erase("encoder.layer.2.intermediate.dense.weight");
     try {
       BertWeights::from_tensors(std::move(tensors), full.config());
@@ -153,7 +154,7 @@ TEST(BertWeights, MissingOrMisshapenTensorsNameTheTensorFileAndShapes) {
     BertConfig wider = full.config();
     wider.intermediate_size = 2048;
     try {
-      BertWeights::from_tensors(full.weights().tensors, wider);
+      BertWeights::from_tensors(bundled_tensors(), wider);
       FAIL();
     } catch (const std::runtime_error& e) {
       const std::string what = e.what();
@@ -164,7 +165,7 @@ TEST(BertWeights, MissingOrMisshapenTensorsNameTheTensorFileAndShapes) {
     }
   }
   {
-    TensorMap tensors = full.weights().tensors;
+    TensorMap tensors = bundled_tensors();
     tensors.erase("cls.predictions.transform.LayerNorm.weight");  // a head half there is an error
     EXPECT_THROW(BertWeights::from_tensors(std::move(tensors), full.config()), std::runtime_error);
   }

@@ -33,14 +33,13 @@ TEST(Kernels, ResidualLayerNormNormalizesEachRow) {
   RowMajorMatrix y(2, 3), residual(2, 3);
   y << 1, 2, 3, -1, 0, 5;
   residual << 0.5, 0, -0.5, 2, 2, 2;
-  const float bias[3] = {0, 1, 0};
   const float gamma[3] = {1, 2, 0.5f}, beta[3] = {0, 0.1f, -1};
   const LayerNormWeights norm{gamma, beta, 3};
   RowMajorMatrix out = y;
-  add_bias_residual_layer_norm(out, bias, residual, norm, 1e-12f);
+  add_residual_layer_norm(out, residual, norm, 1e-12f);
   for (int r = 0; r < 2; ++r) {
     double v[3], mean = 0, var = 0;
-    for (int c = 0; c < 3; ++c) mean += v[c] = y(r, c) + bias[c] + residual(r, c);
+    for (int c = 0; c < 3; ++c) mean += v[c] = y(r, c) + residual(r, c);
     mean /= 3;
     for (double x : v) var += (x - mean) * (x - mean) / 3;
     for (int c = 0; c < 3; ++c) {

@@ -19,12 +19,15 @@ namespace bertcpp::testing {
 inline const std::string kModelDir = BERTCPP_MODEL_DIR_FOR_TESTS;
 inline const std::string kReferenceDir = std::string(BERTCPP_TEST_DATA) + "/reference";
 
+// The bundled checkpoint's tensors under canonical names, every one of them (a model's
+// BertWeights keeps only those it does not hold packed).
+inline TensorMap bundled_tensors() { return to_canonical_names(load_safetensors(kModelDir + "/model.safetensors")); }
+
 // Built from the safetensors file directly, so these tests do not depend on find_checkpoint.
 inline std::shared_ptr<const BertModel> bundled_model() {
   static std::shared_ptr<const BertModel> model = [] {
     BertConfig config = load_config(kModelDir);
-    auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(
-        to_canonical_names(load_safetensors(kModelDir + "/model.safetensors")), config));
+    auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(bundled_tensors(), config));
     return std::make_shared<const BertModel>(config, weights);
   }();
   return model;

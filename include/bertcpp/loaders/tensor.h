@@ -15,6 +15,7 @@ struct Tensor {
   // converted at load; `owner` keeps either alive.
   const float* data = nullptr;
   std::shared_ptr<const void> owner;
+  bool mapped = false;  // `data` is in a read-only file mapping (see release_pages)
   std::string source;  // the file it came from, for error messages
 
   int64_t numel() const {
@@ -24,6 +25,11 @@ struct Tensor {
   }
   std::string shape_string() const;  // "[768, 3072]"
 };
+
+// Hands a mapped tensor's whole pages back to the OS once its data has been copied elsewhere:
+// they no longer count as resident and are read from the file again if touched. Does nothing
+// for a tensor in a buffer (freeing that is its owner's job).
+void release_pages(const Tensor& tensor);
 
 // Tensor names as they appear in the file (Hugging Face or TensorFlow naming).
 using TensorMap = std::map<std::string, Tensor>;

@@ -1,14 +1,15 @@
 // The checkpoint's tensors laid out for the encoder, checked once against the config.
 //
-// Linear weights stay as Hugging Face stores them, [out, in] row-major, and are read in
-// place (for F32 safetensors straight from the memory map): y = x * W^T is one GEMM with a
-// transposed operand, which Eigen and BLAS take without a copy. Nothing is copied: Q, K and V
-// are three products written side by side into one [tokens, 3H] workspace, which costs what a
-// fused [3H, H] GEMM costs without duplicating a quarter of every layer's weights in memory.
+// The layers' dense weights are repacked once for the matrix kernel (model/packed_linear.h)
+// and their originals dropped: a converted buffer is freed, a memory-mapped file's pages are
+// handed back, so the weights are held once. Everything else (embeddings, norms, biases, the
+// pooler and heads) stays as Hugging Face stores it, [out, in] row-major, read in place (for
+// F32 safetensors straight from the memory map).
 #pragma once
 
 #include <bertcpp/loaders/config.h>
 #include <bertcpp/loaders/tensor.h>
+#include <bertcpp/model/packed_linear.h>
 
 #include <Eigen/Core>
 
@@ -39,11 +40,11 @@ struct LayerNormWeights {
 };
 
 struct BertLayerWeights {
-  LinearWeights query, key, value;  // [H, H] each
-  LinearWeights attention_output;  // [H, H]
+  PackedLinear query, key, value;  // [H, H] each
+  PackedLinear attention_output;   // [H, H]
   LayerNormWeights attention_norm;
-  LinearWeights intermediate;      // [I, H]
-  LinearWeights output;            // [H, I]
+  PackedLinear intermediate;       // [I, H]
+  PackedLinear output;             // [H, I]
   LayerNormWeights output_norm;
 };
 
@@ -64,7 +65,8 @@ struct BertWeights {
   std::optional<MlmHeadWeights> mlm;
   std::optional<LinearWeights> nsp;     // [2, H]
 
-  // Keeps the mapped files and converted buffers alive.
+  // Keeps the mapped files and converted buffers alive. The layers' dense weights
+  // (encoder.layer.N.*.weight of the six products) are not in it: they live packed above.
   TensorMap tensors;
   std::vector<std::shared_ptr<const std::vector<float>>> owned;
 
