@@ -1,12 +1,17 @@
-// This machine's fp32 GEMM peak, measured the way the encoder multiplies: a
-// [1024, 768] x [3072, 768]^T product (BERT-base's intermediate dense on 1024 tokens), through
-// the same Eigen product expression, so it takes the same BLAS route as the library.
+// This machine's fp32 GEMM peak: a [1024, 768] x [3072, 768]^T product (BERT-base's
+// intermediate dense on 1024 tokens), the shape where a tuned GEMM does best, measured by every
+// route in the same run. The peak is the fastest of them, so "% of peak" is measured against
+// the best this machine showed, not against our own kernel.
 #pragma once
 
 namespace bertcpp::bench {
 
-// GFLOP/s, median of `reps`, with the BLAS (when linked) set to `threads` threads.
+// Through an Eigen product expression: OpenBLAS when linked (set to `threads` threads),
+// Eigen's own GEMM otherwise. GFLOP/s, median of `reps`.
 double gemm_peak_gflops(int threads, int reps);
+
+// Through the encoder's packed-weight kernel (PackedLinear), on `threads` threads.
+double packed_gemm_gflops(int threads, int reps);
 
 // "OpenBLAS" or "Eigen" (this binary's product route).
 const char* gemm_route();

@@ -22,10 +22,10 @@
 // every const member function may be called from many threads at once on one shared object
 // (Encoder::encode, Tokenizer::encode/encode_batch, BertModel::forward, the heads, pool()),
 // with results bit-identical to serial calls with the same options
-// (tests/reliability/concurrency_test.cpp). Each call keeps its workspace to itself. A different
-// `threads` value may change the last bits (it regroups sequences into other matrix products);
-// with OpenBLAS, a call's `threads` also sets OpenBLAS's global thread count, which only
-// changes speed. Not safe: assigning to or destroying an object while
+// (tests/reliability/concurrency_test.cpp). Each call keeps its workspace to itself. The hidden
+// states are the same bits whatever `threads` is and however the batch is grouped (threads
+// split whole products, never one sum); the pooler and heads go through OpenBLAS, whose global
+// thread count a call's `threads` also sets, and may differ in the last bits. Not safe: assigning to or destroying an object while
 // another thread uses it; a ProgressCallback runs on the calling thread.
 //
 // Untrusted input: the readers check every size, offset and checksum before use (fuzzed with

@@ -265,8 +265,8 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
   }
   const int threads = detail::resolve_threads(options.threads);
   const std::vector<SequenceGroup> groups = split_by_tokens(batch, threads);
-  // Our threads split the sequences; BLAS gets the threads left over (all of them for one
-  // long sequence, none when every thread has its own group), so the two never compete.
+  // Our threads split the sequences, then a group's products and heads; BLAS (attention's
+  // small products, the pooler) gets the threads a group has, so the two never compete.
   detail::set_blas_threads(std::max(1, threads / static_cast<int>(groups.size())));
 
   const Eigen::Index T = static_cast<Eigen::Index>(batch.num_tokens());
@@ -289,9 +289,11 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
   } else {
     for (RowMatrix& m : out.hidden_states) m.resize(T, H);
     if (first_only) out.hidden_states.back().resize(S, H);
+    const int threads_per_group = std::max(1, threads / static_cast<int>(groups.size()));
     detail::parallel_for(groups.size(), static_cast<int>(groups.size()), [&](size_t g, int) {
       const Eigen::Index t0 = batch.offsets[groups[g].first];
-      run_group(config_, *weights_, batch, groups[g], num_layers, keep_all, first_only, 1, [&](int index, RowMatrix& hidden) {
+      run_group(config_, *weights_, batch, groups[g], num_layers, keep_all, first_only, threads_per_group,
+                [&](int index, RowMatrix& hidden) {
         RowMatrix& target = out.hidden_states[keep_all ? static_cast<size_t>(index) : 0];
         // A first-token-only state has a row per sequence, the others a row per token.
         const bool per_sequence = first_only && index == num_layers;

@@ -35,10 +35,12 @@ class TensorChecker {
     return t.data;
   }
 
-  // A layer's product: the weight is packed, then its tensor is released (released()).
+  // A layer's product: the weight is packed, and its mapped pages handed back at once, so
+  // the original and the copy are never all resident together.
   PackedLinear packed(const std::string& prefix, int64_t out, int64_t in) {
     const LinearWeights l = linear(prefix, out, in);
     PackedLinear packed(l.weight, l.bias, out, in);
+    release_pages(tensors_.at(prefix + ".weight"));
     packed_names_.push_back(prefix + ".weight");
     return packed;
   }
@@ -122,12 +124,8 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   if (check.has("cls.seq_relationship.weight") || check.has("cls.seq_relationship.bias")) {
     w.nsp = check.linear("cls.seq_relationship", 2, H);
   }
-  // The packed copies replace the originals: free converted buffers, return mapped pages.
-  for (const std::string& name : check.packed_names()) {
-    auto it = w.tensors.find(name);
-    release_pages(it->second);
-    w.tensors.erase(it);
-  }
+  // The packed copies replace the originals: converted buffers are freed here.
+  for (const std::string& name : check.packed_names()) w.tensors.erase(name);
   return w;
 }
 

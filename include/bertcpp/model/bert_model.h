@@ -33,9 +33,11 @@ struct ForwardOptions {
   // row per sequence, [num_sequences, H]; all CLS pooling needs.
   bool first_token_only = false;
   // Threads for this call; 0 = all cores. The batch's sequences are split into groups of about
-  // equal token counts, one thread each, every group running all layers on its own; BLAS gets
-  // the threads left over (all of them when the batch is a single sequence). OpenBLAS's thread
-  // count is process-wide, so concurrent calls should use the same value.
+  // equal token counts, one thread each, every group running all layers on its own; a group
+  // with threads to spare (a batch of one sequence) splits each product's output columns and
+  // attention's heads between them. The hidden states do not depend on the thread count, to
+  // the bit. OpenBLAS (attention's small products, the pooler, heads) has a process-wide thread
+  // count, so concurrent calls should use the same value.
   int threads = 0;
 };
 
