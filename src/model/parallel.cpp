@@ -8,7 +8,9 @@
 #include <vector>
 
 #include <dlfcn.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 
 namespace bertcpp::detail {
 
@@ -50,6 +52,7 @@ void parallel_ranges(size_t n, int threads, const std::function<void(size_t, siz
     if (n > 0) fn(0, n, 0);
     return;
   }
+#ifdef _OPENMP
 #pragma omp parallel num_threads(workers)
   {
     // The team may be smaller than asked for (nested regions, OMP_THREAD_LIMIT): split by its size.
@@ -58,6 +61,10 @@ void parallel_ranges(size_t n, int threads, const std::function<void(size_t, siz
     const size_t begin = n * me / team, end = n * (me + 1) / team;
     if (begin < end) fn(begin, end, static_cast<int>(me));
   }
+#else  // built without OpenMP (-DBERTCPP_OPENMP=OFF, e.g. for TSan): threads started per call
+  const auto team = static_cast<size_t>(workers);
+  parallel_for(team, workers, [&](size_t i, int) { fn(n * i / team, n * (i + 1) / team, static_cast<int>(i)); });
+#endif
 }
 
 void set_blas_threads(int threads) {

@@ -17,7 +17,7 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t index, 
 // Splits [0, n) into up to `threads` contiguous ranges of about equal size and runs
 // fn(begin, end, worker) on each at once (worker in [0, threads)), on OpenMP's pool: its
 // threads stay warm between calls, which the short steps inside one layer (a product,
-// attention's heads) need. fn must not throw.
+// attention's heads) need. Without OpenMP, threads are started per call. fn must not throw.
 void parallel_ranges(size_t n, int threads, const std::function<void(size_t begin, size_t end, int worker)>& fn);
 
 // Sets OpenBLAS's thread count when the library linked in is OpenBLAS; otherwise does nothing.
