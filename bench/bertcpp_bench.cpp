@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
   const std::vector<Shape> shapes = parse_shapes(shapes_text);
 
   std::printf("== machine ==\n");
-  std::printf("  cpu: %s, %u logical CPUs, AVX-512 build: %s, products via %s\n", cpu_model().c_str(),
-              std::thread::hardware_concurrency(), has_avx512() ? "yes" : "no", gemm_route());
+  std::printf("  cpu: %s, %u logical CPUs, AVX-512 build: %s, encoder products: packed kernel, heads: %s\n",
+              cpu_model().c_str(), std::thread::hardware_concurrency(), has_avx512() ? "yes" : "no", gemm_route());
   std::printf("  load average at start: %s (other processes share these cores)\n", load_average().c_str());
   std::printf("  median of %d runs after one warm-up\n", reps);
   std::fflush(stdout);

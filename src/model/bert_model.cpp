@@ -3,6 +3,7 @@
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/model/weights.h>
 
+#include "model/attention.h"
 #include "model/kernels.h"
 #include "model/parallel.h"
 
@@ -18,8 +19,6 @@ namespace bertcpp {
 
 namespace {
 
-using detail::ConstStridedRows;
-using detail::StridedRows;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
@@ -143,18 +142,16 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
   dense_side_by_side(hidden, {&L.key, &L.value}, kv, threads);
 
   RowMatrix context(G, H);
-  Eigen::Matrix<float, 1, Eigen::Dynamic> scores;
+  int64_t max_len = 0;
+  for (size_t s = group.first; s < group.end; ++s) max_len = std::max(max_len, batch.length(s));
+  detail::AttentionScratch scratch(max_len, d);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (Eigen::Index j = 0; j < G; ++j) {
     const Eigen::Index begin = batch.offsets[group.first + j] - t0;
-    const Eigen::Index len = batch.length(group.first + j);
-    scores.resize(len);
+    const float* kv_row0 = kv.data() + begin * 2 * H;
     for (Eigen::Index h = 0; h < heads; ++h) {
-      const ConstStridedRows k(kv.data() + begin * 2 * H + h * d, len, d, Eigen::OuterStride<>(2 * H));
-      const ConstStridedRows v(kv.data() + begin * 2 * H + H + h * d, len, d, Eigen::OuterStride<>(2 * H));
-      scores.noalias() = q.row(j).segment(h * d, d) * k.transpose();
-      detail::scaled_softmax_rows(StridedRows(scores.data(), 1, len, Eigen::OuterStride<>(len)), scale);
-      context.row(j).segment(h * d, d).noalias() = scores * v;
+      detail::attend(q.data() + j * H + h * d, H, 1, kv_row0 + h * d, kv_row0 + H + h * d, 2 * H,
+                     batch.length(group.first + j), d, scale, scratch, context.data() + j * H + h * d, H);
     }
   }
 
@@ -171,8 +168,8 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
 // only the last, after which `hidden` is not touched again (it may be moved from). The
 // workspace is allocated once and reused by every layer. `threads` > 1 (a group with cores to
 // spare, e.g. a lone sequence) splits each product's output columns and attention's
-// (sequence, head) pairs over that many threads, BLAS single-threaded meanwhile: small
-// per-head products scale better side by side than each split in two.
+// (sequence, head) pairs over that many threads: small per-head products scale better side
+// by side than each split in two.
 template <typename Record>
 void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch& batch, SequenceGroup group,
                int num_layers, bool keep_all, bool first_token_only, int threads, Record&& record) {
@@ -208,7 +205,8 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
   RowMatrix qkv(T, 3 * H), context(T, H), attention(T, H), intermediate(T, config.intermediate_size);
   const size_t pairs = (group.end - group.first) * static_cast<size_t>(heads);
   const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(threads, 1))));
-  std::vector<RowMatrix> scores(static_cast<size_t>(workers), RowMatrix(max_len, max_len));
+  std::vector<detail::AttentionScratch> scratch;
+  for (int i = 0; i < workers; ++i) scratch.emplace_back(max_len, d);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 
   for (int li = 0; li < num_layers; ++li) {
@@ -221,25 +219,16 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
     dense_side_by_side(hidden, {&L.query, &L.key, &L.value}, qkv, threads);
 
     // Self-attention per (sequence, head) on that sequence's own tokens: no padding, no mask.
-    if (workers > 1) detail::set_blas_threads(1);
     detail::parallel_ranges(pairs, workers, [&](size_t first_pair, size_t end_pair, int worker) {
-     for (size_t pair = first_pair; pair < end_pair; ++pair) {
-      const size_t s = group.first + pair / static_cast<size_t>(heads);
-      const Eigen::Index h = static_cast<Eigen::Index>(pair % static_cast<size_t>(heads));
-      const Eigen::Index begin = batch.offsets[s] - t0;
-      const Eigen::Index len = batch.length(s);
-      const float* row0 = qkv.data() + begin * 3 * H + h * d;
-      const ConstStridedRows q(row0, len, d, Eigen::OuterStride<>(3 * H));
-      const ConstStridedRows k(row0 + H, len, d, Eigen::OuterStride<>(3 * H));
-      const ConstStridedRows v(row0 + 2 * H, len, d, Eigen::OuterStride<>(3 * H));
-      StridedRows p(scores[static_cast<size_t>(worker)].data(), len, len, Eigen::OuterStride<>(len));
-      p.noalias() = q * k.transpose();
-      detail::scaled_softmax_rows(p, scale);
-      StridedRows ctx(context.data() + begin * H + h * d, len, d, Eigen::OuterStride<>(H));
-      ctx.noalias() = p * v;
-     }
+      for (size_t pair = first_pair; pair < end_pair; ++pair) {
+        const size_t s = group.first + pair / static_cast<size_t>(heads);
+        const Eigen::Index h = static_cast<Eigen::Index>(pair % static_cast<size_t>(heads));
+        const Eigen::Index begin = batch.offsets[s] - t0;
+        const float* q = qkv.data() + begin * 3 * H + h * d;
+        detail::attend(q, 3 * H, batch.length(s), q + H, q + 2 * H, 3 * H, batch.length(s), d, scale,
+                       scratch[static_cast<size_t>(worker)], context.data() + begin * H + h * d, H);
+      }
     });
-    if (workers > 1) detail::set_blas_threads(threads);
 
     dense(context, L.attention_output, attention, threads);
     detail::add_residual_layer_norm(attention, hidden, L.attention_norm, eps);
@@ -265,8 +254,8 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
   }
   const int threads = detail::resolve_threads(options.threads);
   const std::vector<SequenceGroup> groups = split_by_tokens(batch, threads);
-  // Our threads split the sequences, then a group's products and heads; BLAS (attention's
-  // small products, the pooler) gets the threads a group has, so the two never compete.
+  // Our threads split the sequences, then a group's products and heads; BLAS (the pooler)
+  // gets the threads a group has, so the two never compete.
   detail::set_blas_threads(std::max(1, threads / static_cast<int>(groups.size())));
 
   const Eigen::Index T = static_cast<Eigen::Index>(batch.num_tokens());

@@ -36,7 +36,7 @@ struct ForwardOptions {
   // equal token counts, one thread each, every group running all layers on its own; a group
   // with threads to spare (a batch of one sequence) splits each product's output columns and
   // attention's heads between them. The hidden states do not depend on the thread count, to
-  // the bit. OpenBLAS (attention's small products, the pooler, heads) has a process-wide thread
+  // the bit. OpenBLAS (the pooler's and the heads' products) has a process-wide thread
   // count, so concurrent calls should use the same value.
   int threads = 0;
 };

@@ -36,7 +36,7 @@ class PackedLinear {
   float weight(int64_t o, int64_t i) const;
 
  private:
-  std::shared_ptr<const float> packed_;
+  std::shared_ptr<const float> packed_;  // model/gemm.h: panels of 32 output columns
   const float* bias_ = nullptr;
   int64_t out_ = 0, in_ = 0;
 };
