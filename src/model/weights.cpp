@@ -1,5 +1,7 @@
 #include <bertcpp/model/weights.h>
 
+#include "model/parallel.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -35,19 +37,6 @@ class TensorChecker {
     return t.data;
   }
 
-  // A layer's product: the weight is packed, and its mapped pages handed back at once, so
-  // the original and the copy are never all resident together.
-  PackedLinear packed(const std::string& prefix, int64_t out, int64_t in) {
-    const LinearWeights l = linear(prefix, out, in);
-    PackedLinear packed(l.weight, l.bias, out, in);
-    release_pages(tensors_.at(prefix + ".weight"));
-    packed_names_.push_back(prefix + ".weight");
-    return packed;
-  }
-
-  // Names of the tensors now held packed, which the caller drops from the map.
-  const std::vector<std::string>& packed_names() const { return packed_names_; }
-
   LinearWeights linear(const std::string& prefix, int64_t out, int64_t in) const {
     LinearWeights l;
     l.weight = get(prefix + ".weight", {out, in});
@@ -72,7 +61,13 @@ class TensorChecker {
   }
 
   const TensorMap& tensors_;
-  std::vector<std::string> packed_names_;
+};
+
+// A layer's dense weight, checked, waiting to be packed.
+struct PackJob {
+  PackedLinear* target;
+  LinearWeights source;
+  std::string name;  // of the weight tensor, dropped from the map once packed
 };
 
 }  // namespace
@@ -80,7 +75,7 @@ class TensorChecker {
 BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config) {
   BertWeights w;
   w.tensors = std::move(tensors);
-  TensorChecker check(w.tensors);
+  const TensorChecker check(w.tensors);
   const int64_t H = config.hidden_size, I = config.intermediate_size, V = config.vocab_size;
 
   w.word_embeddings = check.get("embeddings.word_embeddings.weight", {V, H});
@@ -88,18 +83,23 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   w.token_type_embeddings = check.get("embeddings.token_type_embeddings.weight", {config.type_vocab_size, H});
   w.embeddings_norm = check.layer_norm("embeddings.LayerNorm", H);
 
+  // Every tensor is checked before any is packed, so a bad checkpoint fails fast.
+  std::vector<PackJob> jobs;
+  w.layers.resize(static_cast<size_t>(config.num_hidden_layers));
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
-    BertLayerWeights layer;
-    layer.query = check.packed(p + "attention.self.query", H, H);
-    layer.key = check.packed(p + "attention.self.key", H, H);
-    layer.value = check.packed(p + "attention.self.value", H, H);
-    layer.attention_output = check.packed(p + "attention.output.dense", H, H);
+    BertLayerWeights& layer = w.layers[static_cast<size_t>(i)];
+    auto dense = [&](PackedLinear& target, const std::string& prefix, int64_t out, int64_t in) {
+      jobs.push_back({&target, check.linear(prefix, out, in), prefix + ".weight"});
+    };
+    dense(layer.query, p + "attention.self.query", H, H);
+    dense(layer.key, p + "attention.self.key", H, H);
+    dense(layer.value, p + "attention.self.value", H, H);
+    dense(layer.attention_output, p + "attention.output.dense", H, H);
     layer.attention_norm = check.layer_norm(p + "attention.output.LayerNorm", H);
-    layer.intermediate = check.packed(p + "intermediate.dense", I, H);
-    layer.output = check.packed(p + "output.dense", H, I);
+    dense(layer.intermediate, p + "intermediate.dense", I, H);
+    dense(layer.output, p + "output.dense", H, I);
     layer.output_norm = check.layer_norm(p + "output.LayerNorm", H);
-    w.layers.push_back(layer);
   }
 
   if (check.has("pooler.dense.weight") || check.has("pooler.dense.bias")) {
@@ -124,8 +124,15 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   if (check.has("cls.seq_relationship.weight") || check.has("cls.seq_relationship.bias")) {
     w.nsp = check.linear("cls.seq_relationship", 2, H);
   }
-  // The packed copies replace the originals: converted buffers are freed here.
-  for (const std::string& name : check.packed_names()) w.tensors.erase(name);
+  // Packed on every core. Each original's mapped pages are handed back as soon as it is
+  // copied, so the original and the copy are never all resident together; converted buffers
+  // are freed when their tensors leave the map.
+  detail::parallel_for(jobs.size(), detail::resolve_threads(0), [&](size_t j, int) {
+    const PackJob& job = jobs[j];
+    *job.target = PackedLinear(job.source.weight, job.source.bias, job.source.out, job.source.in);
+    release_pages(w.tensors.at(job.name));
+  });
+  for (const PackJob& job : jobs) w.tensors.erase(job.name);
   return w;
 }
 
