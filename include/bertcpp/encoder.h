@@ -37,6 +37,9 @@ struct EncoderOptions {
   int threads = 0;          // 0: all cores
   size_t batch_size = 32;   // sequences per forward pass at most
   bool normalize = false;   // L2-normalize each output row
+  // float32 (matches transformers) or bfloat16 (about twice as fast where the CPU has
+  // AVX512_BF16, ~1e-2 off); see model/packed_linear.h. Used when the Encoder loads the model.
+  Precision precision = Precision::Float32;
   TokenizerOptions tokenizer;  // lowercase etc. follow the vocabulary unless set
 };
 

@@ -39,10 +39,12 @@ class Encoder:
     pooling_layer: int or list of ints, negative from the last layer; a list concatenates.
     max_seq_len: tokens per text incl. [CLS]/[SEP], longer texts truncated; None = no truncation.
     threads: None = all cores.
+    precision: "float32" (matches transformers) or "bfloat16" (the layers' products in bfloat16,
+        about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32).
     """
 
     def __init__(self, model_dir=None, pooling_strategy="REDUCE_MEAN", pooling_layer=-2, max_seq_len=None,
-                 threads=None, batch_size=32, normalize=False):
+                 threads=None, batch_size=32, normalize=False, precision="float32"):
         layers = [pooling_layer] if isinstance(pooling_layer, (int, np.integer)) else [int(x) for x in pooling_layer]
         if not layers:
             raise ValueError("pooling_layer must name at least one layer")
@@ -50,8 +52,9 @@ class Encoder:
             raise ValueError("batch_size must be a positive integer, got %r" % (batch_size,))
         self.model_dir = resolve_model_dir(model_dir)
         self.normalize = bool(normalize)
+        self.precision = str(precision)
         self._core = _bertcpp.Encoder(self.model_dir, str(pooling_strategy), [int(x) for x in layers],
-                                      max_seq_len, int(threads or 0), int(batch_size))
+                                      max_seq_len, int(threads or 0), int(batch_size), self.precision)
         self._by_batch_size = {int(batch_size): self._core}
 
     # ---- description ----
@@ -170,7 +173,7 @@ class Encoder:
 
 
 # ---- module level: bertcpp.encode with a cached default encoder ----
-_ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads")
+_ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision")
 
 
 @functools.lru_cache(maxsize=8)
@@ -186,7 +189,7 @@ def encode(texts, **kwargs):
     """bertcpp.encode(texts) with the bundled model (loaded once, then cached).
 
     Accepts Encoder's options (model_dir, pooling_strategy, pooling_layer, max_seq_len,
-    threads) and Encoder.encode's (batch_size, show_progress_bar, normalize, is_tokenized,
+    threads, precision) and Encoder.encode's (batch_size, show_progress_bar, normalize, is_tokenized,
     show_tokens)."""
     encoder_args = {k: kwargs.pop(k) for k in _ENCODER_ONLY_ARGS if k in kwargs}
     return _cached_encoder(_cache_key(encoder_args)).encode(texts, **kwargs)

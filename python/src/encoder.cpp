@@ -64,7 +64,7 @@ void bind_encoder(py::module_& m) {
   py::class_<bertcpp::Encoder, std::shared_ptr<bertcpp::Encoder>>(m, "Encoder")
       .def(py::init([](const std::string& model_dir, const std::string& pooling_strategy,
                        const std::vector<int>& pooling_layers, std::optional<size_t> max_seq_len, int threads,
-                       size_t batch_size) {
+                       size_t batch_size, const std::string& precision) {
              bertcpp::EncoderOptions options;
              options.model_dir = model_dir;
              options.pooling = bertcpp::parse_pooling_strategy(pooling_strategy);
@@ -72,12 +72,13 @@ void bind_encoder(py::module_& m) {
              options.max_seq_len = max_seq_len;
              options.threads = threads;
              options.batch_size = batch_size;
+             options.precision = bertcpp::parse_precision(precision);
              py::gil_scoped_release release;
              return std::make_shared<bertcpp::Encoder>(options);
            }),
            py::arg("model_dir") = "", py::arg("pooling_strategy") = "REDUCE_MEAN",
            py::arg("pooling_layers") = std::vector<int>{-2}, py::arg("max_seq_len") = py::none(),
-           py::arg("threads") = 0, py::arg("batch_size") = 32)
+           py::arg("threads") = 0, py::arg("batch_size") = 32, py::arg("precision") = "float32")
       .def(
           "encode",
           [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress,

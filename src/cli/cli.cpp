@@ -39,6 +39,10 @@ int run(const std::vector<std::string>& argv) {
   encode_cmd->add_option("--max-seq-len", encode.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)");
   encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")->capture_default_str();
   encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")->capture_default_str();
+  encode_cmd->add_option("--precision", encode.precision,
+                         "float32 (matches transformers) or bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off)")
+      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16"}))
+      ->capture_default_str();
   encode_cmd->add_flag("--normalize", encode.normalize, "L2-normalize each vector");
   encode_cmd->add_option("--chunk-size", encode.chunk_size, "texts held in memory at a time")->capture_default_str();
   encode_cmd->add_flag("--quiet,-q", encode.quiet, "no progress on stderr");

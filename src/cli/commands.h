@@ -19,6 +19,7 @@ struct EncodeArgs {
   size_t batch_size = 32;
   int threads = 0;
   bool normalize = false;
+  std::string precision = "float32";
   size_t chunk_size = 4096;  // texts read, encoded and written at a time: bounds memory
   bool quiet = false;
 };

@@ -37,6 +37,7 @@ void run_encode(const EncodeArgs& args) {
   options.max_seq_len = args.max_seq_len;
   options.batch_size = args.batch_size;
   options.threads = args.threads;
+  options.precision = parse_precision(args.precision);
   options.normalize = args.normalize;
   // Token vectors only stack into one array when every text has the same length T.
   if (options.pooling == PoolingStrategy::None && !options.max_seq_len)

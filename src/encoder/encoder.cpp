@@ -81,7 +81,7 @@ void check_vocab(const Vocab& vocab, const BertConfig& config) {
 
 Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
   if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
-  model_ = std::make_shared<const BertModel>(BertModel::load(options_.model_dir));
+  model_ = std::make_shared<const BertModel>(BertModel::load(options_.model_dir, options_.precision));
   TokenizerOptions tokenizer_options = options_.tokenizer;
   // Lower-casing is on only when both the options and the model directory allow it.
   tokenizer_options.lowercase = tokenizer_options.lowercase && detail::model_dir_is_lowercase(options_.model_dir);

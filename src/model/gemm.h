@@ -45,4 +45,32 @@ void gemm_panels(const float* x, int64_t x_stride, int64_t rows, const float* pa
                  const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel,
                  std::optional<Activation> activation = std::nullopt);
 
+// ---- bfloat16: x and W rounded to bfloat16 (8-bit mantissa), products summed in float32.
+// AVX512_BF16's dot product takes two k steps per instruction, twice float32's rate. The
+// panels hold pairs: for each pair of k steps, 16 columns x (k, k+1), then the next 16.
+using bf16 = uint16_t;  // the upper half of a float32, rounded to nearest even
+
+// Whether this build has the bfloat16 kernel (compiled for a CPU with AVX512_BF16).
+bool bf16_supported();
+bf16 to_bf16(float f);
+inline float from_bf16(bf16 b) {
+  const uint32_t bits = uint32_t{b} << 16;
+  float f;
+  static_assert(sizeof f == sizeof bits);
+  __builtin_memcpy(&f, &bits, sizeof f);
+  return f;
+}
+inline int64_t even(int64_t k) { return (k + 1) / 2 * 2; }  // bfloat16 rows are padded to pairs
+inline size_t packed_bf16_count(int64_t out, int64_t in) {
+  return static_cast<size_t>(panel_count(out) * kPanel * even(in));
+}
+// W [out, in] -> bfloat16 panels (zero past the last row and, for odd `in`, the last column).
+void pack_panels_bf16(const float* w, int64_t w_stride, int64_t out, int64_t in, bf16* packed);
+// x [rows, k] -> bfloat16 rows of even(k) values, `out_stride` apart.
+void to_bf16_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bf16* out, int64_t out_stride);
+// gemm_panels with bfloat16 x (from to_bf16_rows) and B (from pack_panels_bf16); x_stride in values.
+void gemm_panels_bf16(const bf16* x, int64_t x_stride, int64_t rows, const bf16* packed, int64_t k, int64_t n,
+                      const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel,
+                      std::optional<Activation> activation = std::nullopt);
+
 }  // namespace bertcpp::detail

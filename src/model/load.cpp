@@ -8,10 +8,10 @@
 
 namespace bertcpp {
 
-BertModel BertModel::load(const std::string& model_dir) {
+BertModel BertModel::load(const std::string& model_dir, Precision precision) {
   BertConfig config = load_config(model_dir);
   TensorMap tensors = to_canonical_names(load_checkpoint(find_checkpoint(model_dir)));
-  auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(std::move(tensors), config));
+  auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(std::move(tensors), config, precision));
   return BertModel(std::move(config), std::move(weights));
 }
 

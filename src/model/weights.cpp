@@ -72,7 +72,7 @@ struct PackJob {
 
 }  // namespace
 
-BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config) {
+BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config, Precision precision) {
   BertWeights w;
   w.tensors = std::move(tensors);
   const TensorChecker check(w.tensors);
@@ -129,7 +129,7 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   // are freed when their tensors leave the map.
   detail::parallel_for(jobs.size(), detail::resolve_threads(0), [&](size_t j, int) {
     const PackJob& job = jobs[j];
-    *job.target = PackedLinear(job.source.weight, job.source.bias, job.source.out, job.source.in);
+    *job.target = PackedLinear(job.source.weight, job.source.bias, job.source.out, job.source.in, precision);
     release_pages(w.tensors.at(job.name));
   });
   for (const PackJob& job : jobs) w.tensors.erase(job.name);

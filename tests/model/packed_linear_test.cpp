@@ -4,9 +4,13 @@
 // than panels.
 #include <bertcpp/model/packed_linear.h>
 
+#include "model/gemm.h"  // to_bf16, for the bfloat16 reference
+
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <string>
 #include <optional>
 #include <ostream>
 #include <random>
@@ -21,6 +25,7 @@ struct Case {
   int threads;
   std::optional<Activation> activation;
   int64_t x_pad = 0, y_pad = 0;  // extra floats per row of x and y
+  Precision precision = Precision::Float32;
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -48,6 +53,9 @@ class PackedLinearCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PackedLinearCase, MatchesTheDefinition) {
   const Case c = GetParam();
+  if (!precision_supported(c.precision)) GTEST_SKIP() << "this build has no bfloat16 kernel";
+  // bfloat16 rounds x and W first; the products and sums are then float32's.
+  auto operand = [&](float v) { return c.precision == Precision::BFloat16 ? detail::from_bf16(detail::to_bf16(v)) : v; };
   const int64_t x_stride = c.in + c.x_pad, y_stride = c.out + c.y_pad;
   const std::vector<float> w = random_floats(static_cast<size_t>(c.out * c.in), 1);
   const std::vector<float> b = random_floats(static_cast<size_t>(c.out), 2);
@@ -55,7 +63,7 @@ TEST_P(PackedLinearCase, MatchesTheDefinition) {
   const float sentinel = 12345.0f;
   std::vector<float> y(static_cast<size_t>(c.rows * y_stride), sentinel);
 
-  const PackedLinear dense(w.data(), b.data(), c.out, c.in);
+  const PackedLinear dense(w.data(), b.data(), c.out, c.in, c.precision);
   EXPECT_EQ(dense.out(), c.out);
   EXPECT_EQ(dense.in(), c.in);
   dense.apply(x.data(), x_stride, c.rows, y.data(), y_stride, c.threads, c.activation);
@@ -63,7 +71,9 @@ TEST_P(PackedLinearCase, MatchesTheDefinition) {
   for (int64_t r = 0; r < c.rows; ++r) {
     for (int64_t o = 0; o < c.out; ++o) {
       double v = b[static_cast<size_t>(o)];
-      for (int64_t k = 0; k < c.in; ++k) v += double{x[static_cast<size_t>(r * x_stride + k)]} * w[static_cast<size_t>(o * c.in + k)];
+      for (int64_t k = 0; k < c.in; ++k) {
+        v += double{operand(x[static_cast<size_t>(r * x_stride + k)])} * operand(w[static_cast<size_t>(o * c.in + k)]);
+      }
       if (c.activation) v = reference_activation(v, *c.activation);
       // fp32 accumulation over `in` terms of unit variance: error grows like sqrt(in).
       ASSERT_NEAR(y[static_cast<size_t>(r * y_stride + o)], v, 2e-6 * std::sqrt(double(c.in)) * (1 + std::abs(v)))
@@ -89,13 +99,19 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{9, 40, 33, 2, Activation::GeluTanh},
                       Case{9, 40, 33, 1, Activation::Relu},
                       Case{11, 64, 64, 2, std::nullopt, 5, 3},  // strided x, y wider than out
-                      Case{2, 768, 3072, 2, Activation::Gelu}),  // BERT-base's output dense
+                      Case{2, 768, 3072, 2, Activation::Gelu},  // BERT-base's output dense
+                      // bfloat16: pairs of k steps, so odd `in` leaves half a pair
+                      Case{13, 33, 17, 1, std::nullopt, 0, 0, Precision::BFloat16},
+                      Case{400, 70, 64, 2, Activation::Gelu, 3, 1, Precision::BFloat16},
+                      Case{1, 1, 1, 1, std::nullopt, 0, 0, Precision::BFloat16},
+                      Case{30, 768, 3072, 2, std::nullopt, 0, 0, Precision::BFloat16}),
     [](const ::testing::TestParamInfo<Case>& info) {
       const Case& c = info.param;
       std::string name = std::to_string(c.rows) + "x" + std::to_string(c.in) + "_to_" + std::to_string(c.out) + "_" +
                          std::to_string(c.threads) + "thr";
       if (c.activation) name += std::string("_") + (*c.activation == Activation::Relu ? "relu" : "gelu");
       if (c.x_pad || c.y_pad) name += "_strided";
+      if (c.precision == Precision::BFloat16) name += "_bf16";
       return name + "_" + std::to_string(info.index);
     });
 
@@ -117,6 +133,41 @@ TEST(PackedLinear, KeepsTheWeightItWasGiven) {
   const PackedLinear dense(w.data(), b.data(), out, in);
   for (int64_t o = 0; o < out; ++o) {
     for (int64_t i = 0; i < in; ++i) ASSERT_EQ(dense.weight(o, i), w[o * in + i]) << o << ", " << i;
+  }
+  if (!precision_supported(Precision::BFloat16)) return;
+  const PackedLinear rounded(w.data(), b.data(), out, in, Precision::BFloat16);
+  EXPECT_EQ(rounded.precision(), Precision::BFloat16);
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t i = 0; i < in; ++i) {
+      ASSERT_EQ(rounded.weight(o, i), detail::from_bf16(detail::to_bf16(w[o * in + i]))) << o << ", " << i;
+    }
+  }
+}
+
+TEST(PackedLinear, BFloat16RoundsToNearestEven) {
+  struct Row {
+    float in;
+    uint16_t bits;
+  };
+  for (const Row& r : {Row{1.0f, 0x3F80}, Row{-2.5f, 0xC020}, Row{0.0f, 0x0000},
+                       Row{1.0f + 0x1p-8f, 0x3F80},            // a tie: stays on the even 1.0
+                       Row{1.0f + 0x1p-7f + 0x1p-8f, 0x3F82},  // a tie: goes up to the even neighbour
+                       Row{1.0f + 0x1p-8f + 0x1p-20f, 0x3F81},  // above the tie: up
+                       Row{3.0e38f, 0x7F62}, Row{INFINITY, 0x7F80}}) {
+    EXPECT_EQ(detail::to_bf16(r.in), r.bits) << r.in;
+  }
+  EXPECT_TRUE(std::isnan(detail::from_bf16(detail::to_bf16(NAN))));
+}
+
+TEST(PackedLinear, PrecisionNamesRoundTrip) {
+  for (Precision p : {Precision::Float32, Precision::BFloat16}) EXPECT_EQ(parse_precision(precision_name(p)), p);
+  EXPECT_EQ(parse_precision("bf16"), Precision::BFloat16);
+  EXPECT_EQ(parse_precision("fp32"), Precision::Float32);
+  try {
+    parse_precision("int8");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("float32, bfloat16"), std::string::npos) << e.what();
   }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <bertcpp/loaders/config.h>
+#include <bertcpp/model/packed_linear.h>
 #include <bertcpp/model/token_batch.h>
 
 #include <Eigen/Core>
@@ -52,8 +53,9 @@ struct ForwardOutput {
 class BertModel {
  public:
   // A model directory: config.json or bert_config.json, vocab.txt, and weights in any
-  // supported format (see loaders/checkpoint.h).
-  static BertModel load(const std::string& model_dir);
+  // supported format (see loaders/checkpoint.h). `precision`: what the layers' products
+  // multiply in (model/packed_linear.h); float32 matches transformers.
+  static BertModel load(const std::string& model_dir, Precision precision = Precision::Float32);
   BertModel(BertConfig config, std::shared_ptr<const BertWeights> weights);
 
   const BertConfig& config() const { return config_; }
