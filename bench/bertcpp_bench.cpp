@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   std::string shapes_text = "1x128,8x128,32x32,1x512";
   std::vector<int> thread_counts = {1, 2};
   std::string model_dir;
-  bool skip_torch = false, skip_e2e = false;
+  bool skip_torch = false, skip_e2e = false, skip_bf16 = false;
   size_t base_tweets = 1000, mini_tweets = 0;
   std::string python = "/usr/bin/python3";
   std::string ort_modules = BERTCPP_BENCH_BUILD_DIR "/ort/node_modules";
@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   app.add_option("--mini-tweets", mini_tweets, "tweets for the bundled-model end-to-end run (0: all)");
   app.add_flag("--no-torch", skip_torch, "skip the PyTorch baseline");
   app.add_flag("--no-e2e", skip_e2e, "skip the tweets end-to-end runs");
+  app.add_flag("--no-bf16", skip_bf16, "skip the bfloat16 rows");
   app.add_option("--python", python, "interpreter for bench/baseline_torch.py");
   app.add_option("--ort-node-modules", ort_modules, "node_modules holding onnxruntime-node (see bench/README.md)");
   app.add_flag("--no-ort", skip_ort, "skip the ONNX Runtime baseline");
@@ -219,6 +220,36 @@ int main(int argc, char** argv) {
                       tokens_per_second[shape.name() + "/" + std::to_string(thread_counts[0])]);
     }
     std::printf("\n");
+  }
+
+  // The same weights with the products in bfloat16 (Precision::BFloat16), against float32 and
+  // against ONNX Runtime's float32 (the baseline runs no bfloat16 model).
+  if (!skip_bf16 && precision_supported(Precision::BFloat16)) {
+    const auto rounded = model_dir.empty() ? random_bert(bert_base_config(), Precision::BFloat16)
+                                           : std::make_shared<const BertModel>(
+                                                 BertModel::load(model_dir, Precision::BFloat16));
+    std::printf("\n== the same model in bfloat16 (Precision::BFloat16: products of bfloat16-rounded inputs, "
+                "float32 sums) ==\n");
+    std::printf("  %-7s %3s | %9s %9s | %10s | %9s\n", "shape", "thr", "ms/batch", "tokens/s", "vs float32",
+                "vs ORT");
+    for (int threads : thread_counts) {
+      for (const Shape& shape : shapes) {
+        const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
+        ForwardOptions options;
+        options.threads = threads;
+        const double seconds = median_seconds(reps, [&] { rounded->forward(batch, options); });
+        const double tps = batch.num_tokens() / seconds;
+        const std::string key = shape.name() + "/" + std::to_string(threads);
+        std::printf("  %-7s %3d | %9.1f %9.1f | %9.2fx |", shape.name().c_str(), threads, seconds * 1e3, tps,
+                    tps / tokens_per_second[key]);
+        if (const double* t = ort.find("bert/" + key)) {
+          std::printf(" %8.2fx\n", *t / seconds);
+        } else {
+          std::printf(" %9s\n", "-");
+        }
+        std::fflush(stdout);
+      }
+    }
   }
 
   // The bundled vocabulary: the random model's ids only need to be in range.

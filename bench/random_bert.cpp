@@ -64,7 +64,7 @@ class RandomTensors {
 
 }  // namespace
 
-std::shared_ptr<const BertModel> random_bert(const BertConfig& config, uint64_t seed) {
+std::shared_ptr<const BertModel> random_bert(const BertConfig& config, Precision precision, uint64_t seed) {
   const int64_t H = config.hidden_size, I = config.intermediate_size;
   RandomTensors r(seed);
   r.normal("embeddings.word_embeddings.weight", {config.vocab_size, H});
@@ -83,7 +83,7 @@ std::shared_ptr<const BertModel> random_bert(const BertConfig& config, uint64_t 
     r.layer_norm(p + "output.LayerNorm", H);
   }
   r.linear("pooler.dense", H, H);
-  auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(r.take(), config));
+  auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(r.take(), config, precision));
   return std::make_shared<const BertModel>(config, weights);
 }
 

@@ -12,7 +12,8 @@ namespace bertcpp::bench {
 BertConfig bert_base_config();
 
 // Weights ~ N(0, 0.02) like BERT's initializer, LayerNorm gamma 1 and beta 0, plus a pooler;
-// the same seed gives the same model.
-std::shared_ptr<const BertModel> random_bert(const BertConfig& config, uint64_t seed = 42);
+// the same seed gives the same model; `precision` as in BertModel::load.
+std::shared_ptr<const BertModel> random_bert(const BertConfig& config, Precision precision = Precision::Float32,
+                                             uint64_t seed = 42);
 
 }  // namespace bertcpp::bench

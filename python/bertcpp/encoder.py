@@ -95,8 +95,8 @@ class Encoder:
         return self._core.batch_size
 
     def __repr__(self):
-        return "Encoder(model_dir=%r, pooling_strategy=%r, pooling_layer=%r, max_seq_len=%r, dim=%d)" % (
-            self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len, self.dim)
+        return "Encoder(model_dir=%r, pooling_strategy=%r, pooling_layer=%r, max_seq_len=%r, precision=%r, dim=%d)" % (
+            self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len, self.precision, self.dim)
 
     # ---- encoding ----
     def _core_for(self, batch_size):

@@ -37,6 +37,21 @@ def test_encode_txt_to_npy_matches_encoder(cli_path, tmp_path, encoder):
     np.testing.assert_allclose(got, encoder.encode(texts), atol=1e-5)
 
 
+def test_encode_in_bfloat16_matches_the_bfloat16_encoder(cli_path, tmp_path):
+    texts = ["I love data science", "We went to the river bank."]
+    (tmp_path / "in.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    bad = run(cli_path, "encode", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "x.npy"),
+              "--precision", "int8", check=False)
+    assert bad.returncode != 0 and "precision" in bad.stderr
+    result = run(cli_path, "encode", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out.npy"),
+                 "--precision", "bfloat16", check=False)
+    if result.returncode != 0:
+        assert "AVX512_BF16" in result.stderr, result.stderr
+        pytest.skip("this build has no bfloat16 kernel")
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), bertcpp.Encoder(precision="bfloat16").encode(texts),
+                               atol=1e-6)
+
+
 def test_encode_csv_with_quoted_newlines(cli_path, tmp_path, encoder):
     rows = [("1", "plain text"), ("2", 'quoted, with a comma and ""quotes""'), ("3", "two\nlines")]
     path = tmp_path / "in.csv"

@@ -132,6 +132,26 @@ def test_options(encoder):
     assert isinstance(encoder.tokenizer, bertcpp.Tokenizer)
 
 
+def bfloat16_encoder_or_skip(**kwargs):
+    try:
+        return bertcpp.Encoder(precision="bfloat16", **kwargs)
+    except ValueError as e:  # a build for a CPU without AVX512_BF16 says so and refuses
+        assert "AVX512_BF16" in str(e)
+        pytest.skip("this build has no bfloat16 kernel")
+
+
+def test_bfloat16_precision_is_close_but_not_float32(encoder):
+    with pytest.raises(ValueError, match="float32, bfloat16"):
+        bertcpp.Encoder(precision="int8")
+    fast = bfloat16_encoder_or_skip()
+    assert fast.precision == "bfloat16" and "bfloat16" in repr(fast)
+    exact, rounded = encoder.encode(TEXTS), fast.encode(TEXTS)
+    assert not np.array_equal(exact, rounded)
+    cosine = (exact * rounded).sum(1) / (np.linalg.norm(exact, axis=1) * np.linalg.norm(rounded, axis=1))
+    assert cosine.min() > 0.9999, cosine
+    np.testing.assert_array_equal(bertcpp.encode(TEXTS, precision="bfloat16"), rounded)
+
+
 def test_errors_are_python_exceptions(encoder, tmp_path):
     with pytest.raises(ValueError, match="non-empty"):
         encoder.encode([])
