@@ -6,9 +6,12 @@
 //   bertcpp::RowMatrix v = encoder.encode({{"I love data science"}, {"He went to the bank"}});
 //   // v.rows() == 2, v.cols() == 256: REDUCE_MEAN of layer -2, bert-as-service's default
 //
+//   bertcpp::EncoderOptions fast;
+//   fast.precision = bertcpp::Precision::BFloat16;  // ~1.9x on AVX512_BF16 CPUs, ~1e-2 off float32
+//
 // The pipeline, one folder a stage (each header is usable on its own):
 //   tokenizer/  text -> ids            Tokenizer, Vocab, Encoding
-//   model/      ids -> hidden states   BertModel, TokenBatch
+//   model/      ids -> hidden states   BertModel, TokenBatch, PackedLinear (the layers' kernel)
 //   pooling/    hidden -> vectors      pool(), PoolingStrategy
 //   heads/      hidden -> predictions  fill_mask(), next_sentence_probability()
 //   loaders/    config + checkpoints -> tensors (safetensors, TensorFlow, PyTorch .bin), from the side
