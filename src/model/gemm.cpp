@@ -26,19 +26,37 @@ constexpr int64_t kRowBlock = 384;
 
 #if defined(__AVX512F__)
 
-// Up to kTileRows rows x one panel; `cols` (1..kPanel) of the panel are real, the rest zero.
+// A tile's accumulators: R rows x one panel as two 16-lane vectors a row. Only `cols`
+// (1..kPanel) columns are real: the masks keep the bias load and the stores inside them.
+template <int R>
+struct Accumulators {
+  __m512 acc[R][2];
+  __mmask16 lo, hi;
+
+  Accumulators(const float* bias, int cols)
+      : lo(static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1)),
+        hi(static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1)) {
+    const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
+    const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
+    for (int i = 0; i < R; ++i) {
+      acc[i][0] = b0;
+      acc[i][1] = b1;
+    }
+  }
+  void store(float* y, int64_t y_stride) const {
+    for (int i = 0; i < R; ++i) {
+      _mm512_mask_storeu_ps(y + i * y_stride, lo, acc[i][0]);
+      _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, acc[i][1]);
+    }
+  }
+};
+
+// Up to kTileRows rows x one panel; the panel is zero past its real columns.
 template <int R>
 void tile(const float* x, int64_t x_stride, const float* panel, int64_t K, const float* bias, int cols, float* y,
           int64_t y_stride) {
-  const auto lo = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-  const auto hi = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-  const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
-  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
-  __m512 acc[R][2];
-  for (int i = 0; i < R; ++i) {
-    acc[i][0] = b0;
-    acc[i][1] = b1;
-  }
+  Accumulators<R> t(bias, cols);
+  auto& acc = t.acc;
   for (int64_t k = 0; k < K; ++k) {
     const __m512 w0 = _mm512_load_ps(panel + k * kPanel), w1 = _mm512_load_ps(panel + k * kPanel + 16);
 #pragma GCC unroll 12
@@ -48,10 +66,7 @@ void tile(const float* x, int64_t x_stride, const float* panel, int64_t K, const
       acc[i][1] = _mm512_fmadd_ps(a, w1, acc[i][1]);
     }
   }
-  for (int i = 0; i < R; ++i) {
-    _mm512_mask_storeu_ps(y + i * y_stride, lo, acc[i][0]);
-    _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, acc[i][1]);
-  }
+  t.store(y, y_stride);
 }
 
 #else  // portable: the same tile as plain loops, which the compiler vectorizes for the target
@@ -81,15 +96,8 @@ void tile(const float* x, int64_t x_stride, const float* panel, int64_t K, const
 template <int R>
 void tile_bf16(const bf16* x, int64_t x_stride, const bf16* panel, int64_t pairs, const float* bias, int cols,
                float* y, int64_t y_stride) {
-  const auto lo = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-  const auto hi = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-  const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
-  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
-  __m512 acc[R][2];
-  for (int i = 0; i < R; ++i) {
-    acc[i][0] = b0;
-    acc[i][1] = b1;
-  }
+  Accumulators<R> t(bias, cols);
+  auto& acc = t.acc;
   for (int64_t k = 0; k < pairs; ++k) {
     const auto w0 = reinterpret_cast<__m512bh>(_mm512_load_si512(panel + k * 2 * kPanel));
     const auto w1 = reinterpret_cast<__m512bh>(_mm512_load_si512(panel + k * 2 * kPanel + kPanel));
@@ -102,10 +110,7 @@ void tile_bf16(const bf16* x, int64_t x_stride, const bf16* panel, int64_t pairs
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], a, w1);
     }
   }
-  for (int i = 0; i < R; ++i) {
-    _mm512_mask_storeu_ps(y + i * y_stride, lo, acc[i][0]);
-    _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, acc[i][1]);
-  }
+  t.store(y, y_stride);
 }
 
 template <int R>
