@@ -1,13 +1,35 @@
+#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+
 #include <bertcpp/model/packed_linear.h>
 
 #include "model/gemm.h"
+#include "model/kernels.h"
 #include "model/parallel.h"
+
+#include <cstring>
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace bertcpp {
+
+namespace {
+
+// Without the AVX-512 tile (a portable build, -DBERTCPP_NATIVE=OFF, or an older CPU) the
+// portable tile is well behind OpenBLAS, whose sgemm picks its kernel for the CPU at run
+// time: float32 weights are then kept row-major and multiplied through it.
+#if !defined(__AVX512F__) && defined(EIGEN_USE_BLAS)
+constexpr bool kBlasFallback = true;
+#else
+constexpr bool kBlasFallback = false;
+#endif
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Rows = Eigen::Map<RowMajor, 0, Eigen::OuterStride<>>;
+using ConstRows = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
+
+}  // namespace
 
 const char* precision_name(Precision precision) {
   return precision == Precision::BFloat16 ? "bfloat16" : "float32";
@@ -39,6 +61,10 @@ PackedLinear::PackedLinear(const float* weight, const float* bias, int64_t out, 
     detail::AlignedFloats packed = detail::aligned_floats((detail::packed_bf16_count(out, in) + 1) / 2);
     detail::pack_panels_bf16(weight, in, out, in, reinterpret_cast<detail::bf16*>(packed.get()));
     packed_ = std::shared_ptr<const void>(packed.release(), detail::AlignedFree());
+  } else if (kBlasFallback) {
+    detail::AlignedFloats copy = detail::aligned_floats(static_cast<size_t>(out * in));
+    std::memcpy(copy.get(), weight, static_cast<size_t>(out * in) * sizeof(float));
+    packed_ = std::shared_ptr<const void>(copy.release(), detail::AlignedFree());
   } else {
     detail::AlignedFloats packed = detail::aligned_floats(detail::packed_floats(out, in));
     detail::pack_panels(weight, in, out, in, packed.get());
@@ -53,12 +79,23 @@ float PackedLinear::weight(int64_t o, int64_t i) const {
     const int64_t step = panel * detail::kPanel * detail::even(in_) + (i / 2) * 2 * detail::kPanel;
     return detail::from_bf16(packed[step + (c / 16) * detail::kPanel + 2 * (c % 16) + i % 2]);
   }
+  if (kBlasFallback) return static_cast<const float*>(packed_.get())[o * in_ + i];
   return static_cast<const float*>(packed_.get())[(panel * in_ + i) * detail::kPanel + c];
 }
 
 void PackedLinear::apply(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
                          std::optional<Activation> activation) const {
   const auto panels = static_cast<size_t>(detail::panel_count(out_));
+  if (precision_ == Precision::Float32 && kBlasFallback) {  // BLAS's own threads split the product
+    Rows out(y, rows, out_, Eigen::OuterStride<>(y_stride));
+    out.noalias() = ConstRows(x, rows, in_, Eigen::OuterStride<>(x_stride)) *
+                    ConstRows(static_cast<const float*>(packed_.get()), out_, in_, Eigen::OuterStride<>(in_)).transpose();
+    out.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias_, out_);
+    if (activation) {
+      for (int64_t r = 0; r < rows; ++r) detail::activate(y + r * y_stride, out_, *activation);
+    }
+    return;
+  }
   if (precision_ == Precision::Float32) {
     // Each thread owns whole panels of output columns: no two write the same tile, none waits.
     detail::parallel_ranges(panels, threads, [&](size_t first, size_t end, int) {

@@ -171,6 +171,17 @@ TEST(PackedLinear, PrecisionNamesRoundTrip) {
   }
 }
 
+TEST(PackedLinear, BFloat16IsRefusedWhereTheBuildCannotRunIt) {
+  if (precision_supported(Precision::BFloat16)) GTEST_SKIP() << "this build runs bfloat16";
+  const float one = 1.0f;
+  try {
+    PackedLinear(&one, &one, 1, 1, Precision::BFloat16);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("AVX512_BF16"), std::string::npos) << e.what();
+  }
+}
+
 TEST(PackedLinear, EmptyOrNullWeightsAreInvalid) {
   const float one = 1.0f;
   EXPECT_THROW(PackedLinear(nullptr, &one, 1, 1), std::invalid_argument);

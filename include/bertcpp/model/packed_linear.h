@@ -6,7 +6,9 @@
 // (bench/). Packed once, the kernel streams each panel of 32 output columns straight from
 // cache, adds the bias (and the activation) while the tile is still in registers/L1, and
 // threads split the panels, so a single sequence scales over cores with no shared writes.
-// The weight is copied; the loader drops the original (model/weights.cpp).
+// The weight is copied; the loader drops the original (model/weights.cpp). A build without
+// AVX-512 (-DBERTCPP_NATIVE=OFF, older CPUs) keeps float32 weights row-major and multiplies
+// through OpenBLAS instead, which picks its kernel for the CPU at run time.
 #pragma once
 
 #include <bertcpp/loaders/config.h>
