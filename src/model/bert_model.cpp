@@ -19,7 +19,6 @@ namespace bertcpp {
 
 namespace {
 
-
 std::string str(int64_t v) { return std::to_string(v); }
 
 // Everything forward() reads from the batch is checked before any arithmetic.

@@ -11,7 +11,6 @@ namespace bertcpp::detail {
 
 using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using StridedRows = Eigen::Map<RowMajorMatrix, 0, Eigen::OuterStride<>>;
-using ConstStridedRows = Eigen::Map<const RowMajorMatrix, 0, Eigen::OuterStride<>>;
 
 // x[0:n) = act(x[0:n)), in place.
 void activate(float* x, int64_t n, Activation activation);
