@@ -188,14 +188,18 @@ int main(int argc, char** argv) {
               config.hidden_size, config.num_attention_heads, config.intermediate_size, load_seconds);
   std::printf("  %-7s %3s | %9s %9s %7s | %9s %9s %8s | %9s %9s %8s\n", "shape", "thr", "ms/batch", "tokens/s",
               "%peak", "torch t/s", "torch ms", "vs torch", "ORT t/s", "ORT ms", "vs ORT");
+  // Median seconds of one full forward pass of `batch` on `threads` threads.
+  auto forward_seconds = [&](const BertModel& m, const TokenBatch& batch, int threads) {
+    ForwardOptions options;
+    options.threads = threads;
+    return median_seconds(reps, [&] { m.forward(batch, options); });
+  };
   std::map<std::string, double> tokens_per_second;
   for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
     const int threads = thread_counts[ti];
     for (const Shape& shape : shapes) {
       const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
-      ForwardOptions options;
-      options.threads = threads;
-      const double seconds = median_seconds(reps, [&] { model->forward(batch, options); });
+      const double seconds = forward_seconds(*model, batch, threads);
       const double tps = batch.num_tokens() / seconds;
       tokens_per_second[shape.name() + "/" + std::to_string(threads)] = tps;
       const double gflops = forward_flops(config, batch, config.num_hidden_layers) / seconds / 1e9;
@@ -235,9 +239,7 @@ int main(int argc, char** argv) {
     for (int threads : thread_counts) {
       for (const Shape& shape : shapes) {
         const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
-        ForwardOptions options;
-        options.threads = threads;
-        const double seconds = median_seconds(reps, [&] { rounded->forward(batch, options); });
+        const double seconds = forward_seconds(*rounded, batch, threads);
         const double tps = batch.num_tokens() / seconds;
         const std::string key = shape.name() + "/" + std::to_string(threads);
         std::printf("  %-7s %3d | %9.1f %9.1f | %9.2fx |", shape.name().c_str(), threads, seconds * 1e3, tps,
