@@ -17,15 +17,15 @@ namespace {
 #define BERTCPP_WIDENED_BF16(ns) ns::bf16_count, ns::pack_bf16, ns::bf16_weight, ns::x_bf16_stride, nullptr, ns::gemm_bf16
 #define BERTCPP_ELEMENTWISE(ns) ns::activate, ns::layer_norm, ns::softmax
 
-const Kernels kGeneric = {Isa::Generic,          16, false, BERTCPP_GEMM(generic), BERTCPP_WIDENED_BF16(generic),
+const Kernels kGeneric = {Isa::Generic, generic::kPanelWidth, false, BERTCPP_GEMM(generic), BERTCPP_WIDENED_BF16(generic),
                           BERTCPP_ELEMENTWISE(generic), generic::halfs_to_floats, generic::crc32c_extend};
 #if defined(BERTCPP_KERNELS_X86)
-const Kernels kAvx2 = {Isa::Avx2,          16, false, BERTCPP_GEMM(avx2), BERTCPP_WIDENED_BF16(avx2),
+const Kernels kAvx2 = {Isa::Avx2, avx2::kPanelWidth, false, BERTCPP_GEMM(avx2), BERTCPP_WIDENED_BF16(avx2),
                        BERTCPP_ELEMENTWISE(avx2), avx2::halfs_to_floats, avx2::crc32c_extend};
-const Kernels kAvx512 = {Isa::Avx512,          32, false, BERTCPP_GEMM(avx512), BERTCPP_WIDENED_BF16(avx512),
+const Kernels kAvx512 = {Isa::Avx512, avx512::kPanelWidth, false, BERTCPP_GEMM(avx512), BERTCPP_WIDENED_BF16(avx512),
                          BERTCPP_ELEMENTWISE(avx512), avx2::halfs_to_floats, avx2::crc32c_extend};
 const Kernels kAvx512Bf16 = {Isa::Avx512Bf16,
-                             32,
+                             avx512::kPanelWidth,  // the bfloat16 panels are as wide
                              true,
                              BERTCPP_GEMM(avx512),
                              avx512_bf16::bf16_count,
@@ -39,7 +39,7 @@ const Kernels kAvx512Bf16 = {Isa::Avx512Bf16,
                              avx2::crc32c_extend};
 #endif
 #if defined(BERTCPP_KERNELS_NEON)
-const Kernels kNeon = {Isa::Neon,          16, false, BERTCPP_GEMM(neon), BERTCPP_WIDENED_BF16(neon),
+const Kernels kNeon = {Isa::Neon, neon::kPanelWidth, false, BERTCPP_GEMM(neon), BERTCPP_WIDENED_BF16(neon),
                        BERTCPP_ELEMENTWISE(neon), generic::halfs_to_floats, generic::crc32c_extend};
 #endif
 

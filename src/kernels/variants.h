@@ -6,6 +6,7 @@
 
 #define BERTCPP_KERNEL_VARIANT(ns)                                                                                 \
   namespace bertcpp::kernels::ns {                                                                                 \
+  extern const int64_t kPanelWidth; /* output columns per packed panel */                                          \
   void pack(const float* w, int64_t w_stride, int64_t out, int64_t in, float* packed);                             \
   void pack_rows(const float* b, int64_t b_stride, int64_t k, int64_t n, float* packed);                           \
   void gemm(const float* x, int64_t x_stride, int64_t rows, const float* packed, int64_t k, int64_t n,             \

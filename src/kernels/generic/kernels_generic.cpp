@@ -12,29 +12,41 @@ namespace {
 using V = float __attribute__((vector_size(16)));
 using VI = int32_t __attribute__((vector_size(16)));
 
-constexpr int64_t P = 16;     // panel columns
-constexpr int kTileRows = 4;  // 4 x 16 accumulators: what 16 SSE registers hold
+constexpr int64_t P = 8;      // panel columns: two 4-lane vectors
+constexpr int kTileRows = 4;  // 4 x 8 accumulators in 8 of the 16 SSE registers (32 on ARM64)
 
-inline float value(float w) { return w; }
-inline float value(bf16 w) { return widen_bf16(w); }
+inline V load_w(const float* p) { return load<V>(p); }
+inline V load_w(const bf16* p) { return V{widen_bf16(p[0]), widen_bf16(p[1]), widen_bf16(p[2]), widen_bf16(p[3])}; }
 
-// R rows x one panel; W is float or bfloat16 (widened as it is read).
+// R rows x one panel; W is float or bfloat16 (widened as it is read). Accumulators are 1-D
+// arrays of vectors, which GCC keeps in registers (not [R][2], which it keeps in memory).
 template <int R, typename W>
 void tile(const float* x, int64_t x_stride, const W* panel, int64_t K, const float* bias, int cols, float* y,
           int64_t y_stride) {
-  float acc[R][P];
+  alignas(16) float edge[P] = {};
+  if (bias != nullptr) std::memcpy(edge, bias, static_cast<size_t>(cols) * sizeof(float));
+  const V b0 = load<V>(edge), b1 = load<V>(edge + 4);
+  V lo[R], hi[R];
+#pragma GCC unroll 4
   for (int i = 0; i < R; ++i) {
-    for (int c = 0; c < P; ++c) acc[i][c] = bias != nullptr && c < cols ? bias[c] : 0.0f;
+    lo[i] = b0;
+    hi[i] = b1;
   }
   for (int64_t k = 0; k < K; ++k) {
-    float w[P];
-    for (int c = 0; c < P; ++c) w[c] = value(panel[k * P + c]);
+    const V w0 = load_w(panel + k * P), w1 = load_w(panel + k * P + 4);
+#pragma GCC unroll 4
     for (int i = 0; i < R; ++i) {
       const float a = x[i * x_stride + k];
-      for (int c = 0; c < P; ++c) acc[i][c] += a * w[c];
+      lo[i] += a * w0;
+      hi[i] += a * w1;
     }
   }
-  for (int i = 0; i < R; ++i) std::memcpy(y + i * y_stride, acc[i], static_cast<size_t>(cols) * sizeof(float));
+#pragma GCC unroll 4
+  for (int i = 0; i < R; ++i) {
+    store(edge, lo[i]);
+    store(edge + 4, hi[i]);
+    std::memcpy(y + i * y_stride, edge, static_cast<size_t>(cols) * sizeof(float));
+  }
 }
 
 template <int R>
@@ -50,6 +62,8 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16
                                                         &tile_bf16<4>};
 
 }  // namespace
+
+const int64_t kPanelWidth = P;
 
 void activate(float* x, int64_t n, int activation) { activate_row<V>(x, n, activation); }
 

@@ -18,16 +18,6 @@ using VI = int32_t __attribute__((vector_size(32)));
 constexpr int64_t P = 16;
 constexpr int kTileRows = 6;
 
-// The `cols` (1..16) real columns of a panel as two 8-lane masks for the bias load and stores.
-struct Masks {
-  __m256i lo, hi;
-  explicit Masks(int cols) {
-    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), index);
-    hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), index);
-  }
-};
-
 inline __m256 load_w(const float* p) { return _mm256_load_ps(p); }
 inline __m256 load_w(const bf16* p) {  // 8 bfloat16 -> 8 float32: the upper halves
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))), 16));
@@ -36,26 +26,37 @@ inline __m256 load_w(const bf16* p) {  // 8 bfloat16 -> 8 float32: the upper hal
 template <int R, typename W>
 void tile(const float* x, int64_t x_stride, const W* panel, int64_t K, const float* bias, int cols, float* y,
           int64_t y_stride) {
-  const Masks m(cols);
-  const __m256 b0 = bias ? _mm256_maskload_ps(bias, m.lo) : _mm256_setzero_ps();
-  const __m256 b1 = bias ? _mm256_maskload_ps(bias + 8, m.hi) : _mm256_setzero_ps();
-  __m256 acc[R][2];
+  // A partial panel (cols < 16) goes through a zeroed buffer rather than masked loads and
+  // stores: the masks would need registers the 12 accumulators, 2 panel vectors and the
+  // broadcast leave none of, and GCC then keeps the accumulators in memory.
+  alignas(32) float edge[P] = {};
+  if (bias != nullptr) std::memcpy(edge, bias, static_cast<size_t>(cols) * sizeof(float));
+  const __m256 b0 = _mm256_load_ps(edge), b1 = _mm256_load_ps(edge + 8);
+  __m256 lo[R], hi[R];  // two 1-D arrays: GCC keeps [R][2] in memory, these in registers
+#pragma GCC unroll 6
   for (int i = 0; i < R; ++i) {
-    acc[i][0] = b0;
-    acc[i][1] = b1;
+    lo[i] = b0;
+    hi[i] = b1;
   }
   for (int64_t k = 0; k < K; ++k) {
     const __m256 w0 = load_w(panel + k * P), w1 = load_w(panel + k * P + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
       const __m256 a = _mm256_broadcast_ss(x + i * x_stride + k);
-      acc[i][0] = _mm256_fmadd_ps(a, w0, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(a, w1, acc[i][1]);
+      lo[i] = _mm256_fmadd_ps(a, w0, lo[i]);
+      hi[i] = _mm256_fmadd_ps(a, w1, hi[i]);
     }
   }
+#pragma GCC unroll 6
   for (int i = 0; i < R; ++i) {
-    _mm256_maskstore_ps(y + i * y_stride, m.lo, acc[i][0]);
-    _mm256_maskstore_ps(y + i * y_stride + 8, m.hi, acc[i][1]);
+    if (cols == P) {
+      _mm256_storeu_ps(y + i * y_stride, lo[i]);
+      _mm256_storeu_ps(y + i * y_stride + 8, hi[i]);
+    } else {
+      _mm256_store_ps(edge, lo[i]);
+      _mm256_store_ps(edge + 8, hi[i]);
+      std::memcpy(y + i * y_stride, edge, static_cast<size_t>(cols) * sizeof(float));
+    }
   }
 }
 
@@ -73,6 +74,8 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16
                                                         &tile_bf16<4>, &tile_bf16<5>, &tile_bf16<6>};
 
 }  // namespace
+
+const int64_t kPanelWidth = P;
 
 void activate(float* x, int64_t n, int activation) { activate_row<V>(x, n, activation); }
 

@@ -69,6 +69,8 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {
 
 }  // namespace
 
+const int64_t kPanelWidth = P;
+
 void activate(float* x, int64_t n, int activation) { activate_row<V>(x, n, activation); }
 
 void pack(const float* w, int64_t w_stride, int64_t out, int64_t in, float* packed) {
