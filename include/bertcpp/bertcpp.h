@@ -50,3 +50,4 @@
 #include <bertcpp/loaders/config.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/tokenizer.h>
+#include <bertcpp/version.h>

@@ -5,8 +5,11 @@
 // RuntimeError, message kept; bertcpp::Cancelled is handled where encoding is bound.
 #include "bindings.h"
 
+#include <bertcpp/version.h>
+
 PYBIND11_MODULE(_bertcpp, m) {
   m.doc() = "bertcpp: BERT encoders on the CPU (compiled core)";
+  m.attr("__version__") = BERTCPP_VERSION;
   m.def("default_model_dir", &bertcpp::default_model_dir,
         "The bundled model directory as the C++ library finds it ($BERTCPP_MODEL_DIR first).");
   m.def(

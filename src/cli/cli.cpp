@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 
 #include <bertcpp/encoder.h>
+#include <bertcpp/version.h>
 
 #include <CLI/CLI.hpp>
 
@@ -18,7 +19,7 @@ std::string resolve_model_dir(const std::string& model_dir) {
 int run(const std::vector<std::string>& argv) {
   CLI::App app{"bertcpp: BERT encoders on the CPU. Text in, vectors out.", "bertcpp"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "bertcpp 0.1.0");
+  app.set_version_flag("--version", "bertcpp " BERTCPP_VERSION);
   const std::string model_help = "model directory (config.json, vocab.txt, weights); default: the bundled bert-mini-uncased";
 
   EncodeArgs encode;
