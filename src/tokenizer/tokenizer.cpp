@@ -238,7 +238,9 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& inpu
     throw std::invalid_argument("threads = " + std::to_string(options.threads) + " is more than the limit of " +
                                 std::to_string(kMaxThreads) + " (0 uses all cores)");
   std::vector<Encoding> results(inputs.size());
-  size_t threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Tokenizing is pure CPU work: threads beyond the cores only add switching.
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  size_t threads = options.threads ? std::min(options.threads, cores) : cores;
   threads = std::min(threads, inputs.size());
   Stop stop;
   if (options.keep_going) stop.keep_going = &options.keep_going;

@@ -44,7 +44,7 @@ struct TextInput {
 // How encode_batch runs. Limits: threads <= kMaxThreads (std::invalid_argument above).
 struct BatchOptions {
   std::optional<size_t> max_length;  // as Tokenizer::encode
-  size_t threads = 0;                // 0: all cores; more threads than inputs are not started
+  size_t threads = 0;                // 0: all cores; never more than the cores or the inputs
   // Leave tokens, offsets and attention_mask empty: a model needs ids and type ids only, and
   // the strings cost ~0.5 KB a text.
   bool ids_only = false;
