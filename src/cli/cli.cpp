@@ -67,6 +67,8 @@ int run(const std::vector<std::string>& argv) {
   fill_cmd->add_option("--model,-m", fill.model_dir, model_help);
   fill_cmd->add_option("--top-k", fill.top_k, "predictions a mask")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
+  fill_cmd->add_option("--max-length", fill.max_length, "truncate to this many tokens incl. [CLS]/[SEP]")
+      ->check(CLI::Range(size_t{3}, size_t{1} << 20));
 
   InfoArgs info;
   CLI::App* info_cmd = app.add_subcommand("info", "Show a model's config, parameter count and the files found");

@@ -141,3 +141,11 @@ def test_normalize_with_no_pooling_matches_python(cli_path, tmp_path):
     assert result.returncode == 0, result.stderr
     expected = bertcpp.Encoder(pooling_strategy="NONE", max_seq_len=8).encode(texts, normalize=True)
     np.testing.assert_allclose(np.load(tmp_path / "o.npy"), expected, atol=1e-5)
+
+
+def test_fill_mask_past_512_tokens_says_how_to_truncate(cli_path):
+    text = "the [MASK] was " + "very " * 600 + "good"
+    result = run(cli_path, "fill-mask", text)
+    assert result.returncode == 1 and "max_position_embeddings = 512" in result.stderr, result.stderr
+    result = run(cli_path, "fill-mask", text, "--max-length", "32")
+    assert result.returncode == 0 and "[MASK] 1:" in result.stdout, result.stderr
