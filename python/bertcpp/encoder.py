@@ -236,7 +236,11 @@ def _cached_encoder(key):
 
 
 def _cache_key(kwargs):
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+    def hashable(v):
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        return tuple(v) if isinstance(v, list) else v
+    return tuple(sorted((k, hashable(v)) for k, v in kwargs.items()))
 
 
 def encode(texts, **kwargs):

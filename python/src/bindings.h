@@ -96,6 +96,21 @@ class SignalCheck {
   std::shared_ptr<py::error_already_set> pending_;
 };
 
+// A list of str tokens (is_tokenized input); `what` names it in errors.
+inline std::vector<std::string> to_tokens(const py::handle& tokens, const std::string& what) {
+  if (!py::isinstance<py::list>(tokens) && !py::isinstance<py::tuple>(tokens))
+    throw py::type_error(what + " must be a list of str tokens, got " +
+                         std::string(py::str(py::type::handle_of(tokens).attr("__name__"))));
+  std::vector<std::string> out;
+  for (const py::handle& token : tokens) {
+    if (!py::isinstance<py::str>(token))
+      throw py::type_error(what + " must be a list of str tokens, got a " +
+                           std::string(py::str(py::type::handle_of(token).attr("__name__"))));
+    out.push_back(utf8_of(token, what));
+  }
+  return out;
+}
+
 inline std::vector<bertcpp::TextInput> to_text_inputs(const py::sequence& items) {
   std::vector<bertcpp::TextInput> inputs;
   inputs.reserve(py::len(items));

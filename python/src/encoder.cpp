@@ -117,8 +117,12 @@ void bind_encoder(py::module_& m) {
           "(vectors, tokens or None) for str or (str, str) items.")
       .def(
           "encode_tokenized",
-          [](const bertcpp::Encoder& encoder, const std::vector<std::vector<std::string>>& texts,
-             const py::object& progress, bool show_tokens) {
+          [](const bertcpp::Encoder& encoder, const py::sequence& token_lists, const py::object& progress,
+             bool show_tokens) {
+            std::vector<std::vector<std::string>> texts;
+            texts.reserve(py::len(token_lists));
+            for (size_t i = 0; i < py::len(token_lists); ++i)
+              texts.push_back(to_tokens(token_lists[i], "element " + std::to_string(i)));
             std::vector<bertcpp::Encoding> encodings;
             bertcpp::RowMatrix out;
             run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {

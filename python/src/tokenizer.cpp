@@ -77,10 +77,14 @@ void bind_tokenizer(py::module_& m) {
           "Encodes str or (str, str) items in parallel; results in input order.")
       .def(
           "encode_tokens",
-          [](const bertcpp::Tokenizer& tok, const std::vector<std::string>& tokens,
-             std::optional<std::vector<std::string>> tokens_b, std::optional<size_t> max_length) {
+          [](const bertcpp::Tokenizer& tok, const py::object& tokens_a, std::optional<py::object> tokens_b_given,
+             std::optional<py::object> max_length) {
+            const std::vector<std::string> tokens = to_tokens(tokens_a, "tokens");
+            std::optional<std::vector<std::string>> tokens_b;
+            if (tokens_b_given) tokens_b = to_tokens(*tokens_b_given, "tokens_b");
+            const std::optional<size_t> length = max_length_of(max_length);
             py::gil_scoped_release release;
-            return tok.encode_tokens(tokens, tokens_b ? &*tokens_b : nullptr, max_length);
+            return tok.encode_tokens(tokens, tokens_b ? &*tokens_b : nullptr, length);
           },
           py::arg("tokens"), py::arg("tokens_b") = py::none(), py::arg("max_length") = py::none(),
           "Encodes already split tokens; tokens not in the vocabulary become [UNK].")

@@ -258,3 +258,17 @@ def test_a_bad_model_dir_variable_is_named(tmp_path):
     result = subprocess.run([sys.executable, "-c", "import bertcpp; bertcpp.Encoder()"], capture_output=True,
                             text=True, timeout=TIMEOUT, env=env)
     assert result.returncode != 0 and "BERTCPP_MODEL_DIR=" in result.stderr, result.stderr
+
+
+def test_module_level_encode_accepts_numpy_layers():
+    v = bertcpp.encode(["hello"], pooling_layer=np.array([-1, -2]))
+    np.testing.assert_array_equal(v, bertcpp.Encoder(pooling_layer=[-1, -2]).encode(["hello"]))
+
+
+def test_lone_surrogates_in_tokenized_input_are_named(encoder, tokenizer):
+    with pytest.raises(ValueError, match="element 1 is not valid Unicode"):
+        encoder.encode([["fine"], ["bad\udcff"]], is_tokenized=True)
+    with pytest.raises(ValueError, match="tokens_b is not valid Unicode"):
+        tokenizer.encode_tokens(["ok"], ["\ud800"])
+    with pytest.raises(TypeError, match="tokens must be a list of str tokens, got a int"):
+        tokenizer.encode_tokens(["ok", 3])
