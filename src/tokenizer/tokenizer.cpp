@@ -265,7 +265,7 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& inpu
       std::lock_guard<std::mutex> lock(error_mutex);
       if (!error) {
         error = dynamic_cast<const InputError*>(&e) ? std::current_exception()
-                                                    : std::make_exception_ptr(InputError(i, std::string(": ") + e.what()));
+                                                    : std::make_exception_ptr(InputError(i, std::string("cannot be encoded: ") + e.what()));
       }
       stop.stopped = true;
     } catch (...) {

@@ -271,6 +271,28 @@ const std::vector<BadInput>& table() {
       {"tokenizer_max_length_below_specials",
        [](auto&) { bundled_encoder().tokenizer().encode_pair("a", "b", 2); }, Kind::InvalidArgument,
        "max_length: 2 cannot hold the 3 special tokens"},
+      {"encoder_threads_negative",
+       [](auto&) {
+         bertcpp::EncoderOptions o;
+         o.threads = -5;
+         bertcpp::Encoder e(bundled_encoder().model_ptr(), bundled_encoder().tokenizer_ptr(), o);
+       },
+       Kind::InvalidArgument, "threads = -5 is outside [0, 1024] (0 uses all cores)"},
+      {"tokenizer_threads_over_limit",
+       [](auto&) { bundled_encoder().tokenizer().encode_batch({{"hi", std::nullopt}}, std::nullopt, 40000); },
+       Kind::InvalidArgument, "threads = 40000 is more than the limit of 1024 (0 uses all cores)"},
+      {"tokenizer_batch_names_the_input",
+       [](auto&) {
+         bundled_encoder().tokenizer().encode_batch({{"a", std::nullopt}, {"b", std::string("c")}}, 2, 1);
+       },
+       Kind::InvalidArgument, "input 1 cannot be encoded: max_length: 2 cannot hold the 3 special tokens"},
+      {"config_model_type_not_bert",
+       [](auto& d) {
+         std::string c = bertcpp::testing::read_file(std::string(BERTCPP_MODEL_DIR_FOR_TESTS) + "/config.json");
+         model_dir_with(d, "config.json", replace_all(c, "\"model_type\": \"bert\"", "\"model_type\": \"roberta\""));
+         bertcpp::BertModel::load(d.path());
+       },
+       Kind::RuntimeError, "{dir}/config.json: field \"model_type\" is \"roberta\", only \"bert\" models can be loaded"},
       {"forward_id_outside_vocab",
        [](auto&) {
          bertcpp::Encoding e = bundled_encoder().tokenizer().encode("hello");
