@@ -44,13 +44,11 @@ void run_encode(const EncodeArgs& args) {
   // Token vectors only stack into one array when every text has the same length T.
   if (options.pooling == PoolingStrategy::None && !options.max_seq_len)
     throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
-  // Before anything is opened for writing: never write over the input.
-  refuse_same_file(args.output, args.input);
-  const Encoder encoder(options);
-
-  TextReader reader(args.input, args.column, args.field);
-  // Written under a temporary name, renamed to args.output only when every text is in.
+  // Input and output are checked before the model loads: a wrong file fails fast. The output
+  // is written under a temporary name, renamed to args.output only when every text is in.
   OutputFile output(args.output, args.input);
+  TextReader reader(args.input, args.column, args.field);
+  const Encoder encoder(options);
   std::unique_ptr<NpyWriter> npy;
   std::ofstream jsonl;
   std::vector<int64_t> row_shape = {static_cast<int64_t>(encoder.dim())};

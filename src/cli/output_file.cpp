@@ -11,6 +11,8 @@
 
 namespace bertcpp::cli {
 
+namespace {
+
 void refuse_same_file(const std::string& output, const std::string& input) {
   std::error_code ec;
   // equivalent() compares device and inode: it sees through symlinks and hard links.
@@ -18,6 +20,8 @@ void refuse_same_file(const std::string& output, const std::string& input) {
     throw std::invalid_argument("--output " + output + " is the input file " + input +
                                 " (the same file, a link or a hard link to it): choose another output");
 }
+
+}  // namespace
 
 OutputFile::OutputFile(std::string path, const std::string& input)
     : path_(std::move(path)), temp_(path_ + ".partial-" + std::to_string(::getpid())) {

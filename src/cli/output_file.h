@@ -10,7 +10,7 @@ namespace bertcpp::cli {
 class OutputFile {
  public:
   // std::invalid_argument when `path` names the same file as `input` (same path, a symlink
-  // or a hard link to it).
+  // or a hard link to it). Nothing is created until temp_path() is opened.
   OutputFile(std::string path, const std::string& input);
   ~OutputFile();  // removes the temporary file unless commit() ran
   OutputFile(const OutputFile&) = delete;
@@ -25,8 +25,5 @@ class OutputFile {
   std::string path_, temp_;
   bool committed_ = false;
 };
-
-// Throws std::invalid_argument when output and input are the same file.
-void refuse_same_file(const std::string& output, const std::string& input);
 
 }  // namespace bertcpp::cli
