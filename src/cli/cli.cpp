@@ -25,7 +25,7 @@ int run(const std::vector<std::string>& argv) {
   EncodeArgs encode;
   CLI::App* encode_cmd = app.add_subcommand("encode", "Embed every text of a file into a .npy or .jsonl file, streaming");
   encode_cmd->add_option("--model,-m", encode.model_dir, model_help);
-  encode_cmd->add_option("--input,-i", encode.input, "input: .txt (one text a line), .csv (see --column) or .jsonl (see --field); "
+  encode_cmd->add_option("--input,-i", encode.input, "input: .txt (one text a line), .csv/.tsv (see --column) or .jsonl (see --field); "
                                                       "'first ||| second' is a sentence pair")
       ->required()->check(CLI::ExistingFile);
   encode_cmd->add_option("--output,-o", encode.output, "output: .npy (float32 [n, dim]) or .jsonl ({\"vector\": [...]} a line)")

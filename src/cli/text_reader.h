@@ -1,4 +1,4 @@
-// Texts from a .txt (one a line), .csv (a named column) or .jsonl (a named field) file,
+// Texts from a .txt (one a line), .csv/.tsv (a named column) or .jsonl (a named field) file,
 // read in chunks so that the whole file is never in memory.
 #pragma once
 
