@@ -45,6 +45,19 @@ TEST(TextLimits, AMegabyteOfCombiningMarksIsLinear) {
   }
 }
 
+TEST(TextLimits, AMegabyteOfOtherCraftedMixesIsLinear) {
+  std::string unsplittable;  // 100 characters that only single-character pieces match
+  for (int i = 0; i < 100; ++i) unsplittable += "zqx"[i % 3];
+  const std::vector<std::string> pieces = {unsplittable + " ", "[", "[SEP", "[SEP]", ".,", "\u6771", "\uFB01",
+                                           "\u0130", "\uAC00", "a\u0301 ", "\xFF\xED\xA0\x80"};
+  for (const std::string& piece : pieces) {
+    const std::string text = repeat(piece, 1 << 20);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_GT(uncased().encode(text).size(), 1u);
+    EXPECT_LT(seconds_since(start), kBoundSeconds) << piece;
+  }
+}
+
 TEST(TextLimits, LongMarkRunsAreStablySortedByCombiningClass) {
   // Spacing marks with a combining class survive accent stripping, so their order shows.
   const char32_t stem = 0x1D165, flag = 0x1D16D;  // MUSICAL SYMBOL COMBINING STEM (216), AUGMENTATION DOT (226)
