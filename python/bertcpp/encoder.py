@@ -110,7 +110,7 @@ class Encoder:
 
     # ---- pickling: by model directory and options, so that spawn/forkserver workers get one ----
     def __reduce__(self):
-        return (Encoder, (self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len,
+        return (type(self), (self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len,
                           self._core.threads, self.batch_size, self.normalize, self.precision))
 
     # ---- description ----
