@@ -148,6 +148,16 @@ TEST(TextLimits, FiftyMegabytesTruncatedNeedLittleMemory) {
   EXPECT_LT(peak_rss_kb() - before, 200 * 1024) << "KB more at peak";
 }
 
+TEST(TextLimits, AHugeWordLeavesNoWorkspaceBehind) {
+  SKIP_IF_SANITIZED();
+  // One 20 MB word is tokenized in one piece (~400 MB of per-thread buffers); they used to
+  // stay with the thread for good.
+  const std::string word(20 << 20, 'a');
+  const long before = status_kb("VmRSS:");
+  EXPECT_EQ(uncased().tokenize(word), std::vector<std::string>{"[UNK]"});
+  EXPECT_LT(status_kb("VmRSS:") - before, 64 * 1024) << "KB still resident after the call";
+}
+
 TEST(TextLimits, EncoderMemoryIsTheOutputPlusABoundedWorkingSet) {
   SKIP_IF_SANITIZED();
   // 40,000 texts truncated to [CLS] [SEP]: keeping every text's Encoding (token strings,
