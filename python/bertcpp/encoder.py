@@ -1,8 +1,10 @@
 """bertcpp.Encoder: texts -> numpy vectors, with bert-as-service's pooling options, and
 the model's own outputs (forward, fill_mask, next_sentence) for everything else."""
+import collections.abc
 import functools
 import numbers
 import re
+import reprlib
 
 import numpy as np
 
@@ -27,7 +29,8 @@ def _as_token_list(tokens, index):
     if isinstance(tokens, np.ndarray):
         tokens = tokens.tolist()
     if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
-        raise TypeError("with is_tokenized=True, element %d must be a list of str tokens, got %r" % (index, tokens))
+        raise TypeError("with is_tokenized=True, element %d must be a list of str tokens, got %s"
+                        % (index, reprlib.repr(tokens)))
     return list(tokens)
 
 
@@ -35,6 +38,10 @@ def _materialize(texts):
     """texts as a list, read once: a generator, a tuple, a numpy array or a pandas Series."""
     if isinstance(texts, (str, bytes)):
         return [texts]
+    # Iterating these gives column names, keys or an arbitrary order: rows would not line up.
+    if hasattr(texts, "columns") or isinstance(texts, (collections.abc.Mapping, collections.abc.Set)):
+        raise TypeError("texts must be a sequence of texts, got a %s: pass a list or one column"
+                        % type(texts).__name__)
     if isinstance(texts, np.ndarray):
         return texts.tolist()
     if hasattr(texts, "tolist") and not isinstance(texts, list):  # pandas Series / Index

@@ -272,3 +272,14 @@ def test_lone_surrogates_in_tokenized_input_are_named(encoder, tokenizer):
         tokenizer.encode_tokens(["ok"], ["\ud800"])
     with pytest.raises(TypeError, match="tokens must be a list of str tokens, got a int"):
         tokenizer.encode_tokens(["ok", 3])
+
+
+def test_unordered_or_keyed_collections_are_refused(encoder):
+    for texts in ({"a": "hello"}, {"hello", "world"}):
+        with pytest.raises(TypeError, match="texts must be a sequence of texts"):
+            encoder.encode(texts)
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"text": ["hello", "world"]})
+    with pytest.raises(TypeError, match="got a DataFrame: pass a list or one column"):
+        encoder.encode(frame)
+    np.testing.assert_array_equal(encoder.encode(frame["text"]), encoder.encode(["hello", "world"]))
