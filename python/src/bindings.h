@@ -111,10 +111,20 @@ inline std::vector<std::string> to_tokens(const py::handle& tokens, const std::s
   return out;
 }
 
-inline std::vector<bertcpp::TextInput> to_text_inputs(const py::sequence& items) {
+// Any iterable of texts (a list, a generator, a numpy array of str), read once. A single str
+// is refused: iterating it would give its characters.
+inline std::vector<bertcpp::TextInput> to_text_inputs(const py::handle& given) {
+  if (py::isinstance<py::str>(given) || py::isinstance<py::bytes>(given))
+    throw py::type_error("expected a list of texts, got a single " +
+                         std::string(py::str(py::type::handle_of(given).attr("__name__"))) + " (wrap it in a list)");
+  if (!py::isinstance<py::iterable>(given))
+    throw py::type_error("expected a list of texts, got " +
+                         std::string(py::str(py::type::handle_of(given).attr("__name__"))));
+  const py::list items = py::isinstance<py::list>(given) ? py::reinterpret_borrow<py::list>(given)
+                                                        : py::list(py::reinterpret_borrow<py::object>(given));
   std::vector<bertcpp::TextInput> inputs;
-  inputs.reserve(py::len(items));
-  for (size_t i = 0; i < py::len(items); ++i) inputs.push_back(to_text_input(items[i], i));
+  inputs.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) inputs.push_back(to_text_input(items[i], i));
   return inputs;
 }
 

@@ -62,7 +62,7 @@ void bind_tokenizer(py::module_& m) {
           "like Hugging Face's longest_first.")
       .def(
           "encode_batch",
-          [](const bertcpp::Tokenizer& tok, const py::sequence& inputs, std::optional<py::object> max_length,
+          [](const bertcpp::Tokenizer& tok, const py::object& inputs, std::optional<py::object> max_length,
              const py::object& threads) {
             std::vector<bertcpp::TextInput> texts = to_text_inputs(inputs);
             bertcpp::BatchOptions options;

@@ -283,3 +283,12 @@ def test_unordered_or_keyed_collections_are_refused(encoder):
     with pytest.raises(TypeError, match="got a DataFrame: pass a list or one column"):
         encoder.encode(frame)
     np.testing.assert_array_equal(encoder.encode(frame["text"]), encoder.encode(["hello", "world"]))
+
+
+def test_tokenizer_batches_take_any_iterable_but_not_one_str(tokenizer):
+    texts = ["hello world", ("a", "b")]
+    expected = [e.ids for e in tokenizer.encode_batch(texts)]
+    assert [e.ids for e in tokenizer.encode_batch(t for t in texts)] == expected
+    assert [e.ids for e in tokenizer.encode_batch(np.array(["hello world"]))] == expected[:1]
+    with pytest.raises(TypeError, match="got a single str"):
+        tokenizer.encode_batch("hello world")
