@@ -39,6 +39,7 @@ struct FillMaskArgs {
   std::string model_dir;
   std::string text;
   size_t top_k = 5;
+  std::optional<size_t> max_length;
 };
 void run_fill_mask(const FillMaskArgs& args);
 

@@ -6,6 +6,8 @@
 #include "encoder/model_dir.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -31,8 +33,7 @@ TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t
     } else if (e.type_ids.size() == e.ids.size()) {
       batch.type_ids.insert(batch.type_ids.end(), e.type_ids.begin(), e.type_ids.end());
     } else {
-      throw std::invalid_argument("input " + str(i) + " has " + str(e.ids.size()) + " ids but " +
-                                  str(e.type_ids.size()) + " type ids");
+      throw InputError(i, "has " + str(e.ids.size()) + " ids but " + str(e.type_ids.size()) + " type ids");
     }
     for (size_t t = 0; t < e.ids.size(); ++t) batch.positions.push_back(static_cast<int32_t>(t));
     batch.offsets.push_back(static_cast<int64_t>(batch.ids.size()));
@@ -53,6 +54,9 @@ int hidden_state_index(int layer, int num_layers) {
 
 void check_options(const EncoderOptions& options, const BertConfig& config) {
   if (options.batch_size == 0) throw std::invalid_argument("EncoderOptions::batch_size must be at least 1");
+  if (options.threads < 0 || static_cast<size_t>(options.threads) > Tokenizer::kMaxThreads)
+    throw std::invalid_argument("threads = " + std::to_string(options.threads) + " is outside [0, " +
+                                std::to_string(Tokenizer::kMaxThreads) + "] (0 uses all cores)");
   if (options.pooling_layers.empty() && options.pooling != PoolingStrategy::ClsPooled) {
     throw std::invalid_argument("EncoderOptions::pooling_layers is empty");
   }
@@ -66,21 +70,29 @@ void check_options(const EncoderOptions& options, const BertConfig& config) {
   }
 }
 
-// Ids index the word embeddings: a vocab larger than the matrix reads past it, a smaller one
-// means vocab.txt and the weights come from different models. Either way the vectors would be
-// meaningless, so refuse before encoding anything.
+// Ids index the word embeddings: a vocab larger than the matrix would read past it, so it
+// belongs to another model. A smaller one is how added tokens and resized embeddings look
+// (transformers loads those): every id the tokenizer makes is then inside the matrix.
 void check_vocab(const Vocab& vocab, const BertConfig& config) {
-  if (vocab.size() != static_cast<size_t>(config.vocab_size)) {
+  if (vocab.size() > static_cast<size_t>(config.vocab_size)) {
     throw std::runtime_error(vocab.source() + " has " + str(vocab.size()) + " tokens but the model's word embeddings have " +
                              std::to_string(config.vocab_size) +
-                             " rows (vocab_size in the config): the vocabulary does not belong to this model");
+                             " rows (vocab_size in the config): ids past the matrix would be read, so the vocabulary "
+                             "does not belong to this model");
   }
 }
 
 }  // namespace
 
 Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
-  if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
+  if (options_.model_dir.empty()) {
+    options_.model_dir = default_model_dir();
+    const char* env = std::getenv("BERTCPP_MODEL_DIR");
+    std::error_code ec;
+    if (env != nullptr && *env != '\0' && !std::filesystem::is_directory(options_.model_dir, ec))
+      throw std::runtime_error("BERTCPP_MODEL_DIR=" + options_.model_dir +
+                               " is not a model directory (unset it to use the bundled model)");
+  }
   model_ = std::make_shared<const BertModel>(BertModel::load(options_.model_dir, options_.precision));
   TokenizerOptions tokenizer_options = options_.tokenizer;
   // Lower-casing is on only when both the options and the model directory allow it.
@@ -100,43 +112,104 @@ Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const T
   check_vocab(tokenizer_->vocab(), model_->config());
 }
 
-size_t Encoder::dim() const {
-  const size_t H = static_cast<size_t>(model_->config().hidden_size);
-  const size_t layers = options_.pooling_layers.size();
-  switch (options_.pooling) {
-    case PoolingStrategy::ClsPooled: return H;
-    case PoolingStrategy::ReduceMeanMax: return 2 * H * layers;
-    case PoolingStrategy::None: return options_.max_seq_len ? *options_.max_seq_len * H * layers : 0;
-    default: return H * layers;
+size_t Encoder::dim() const { return output_width(0); }
+
+std::vector<Encoding> Encoder::tokenize(const std::vector<TextInput>& inputs) const {
+  return tokenize_slice(inputs, 0, inputs.size(), false, {});
+}
+
+// inputs[first, first + count) through the tokenizer; a bad input is named by its index in `inputs`.
+std::vector<Encoding> Encoder::tokenize_slice(const std::vector<TextInput>& inputs, size_t first, size_t count,
+                                              bool ids_only, const std::function<bool()>& keep_going) const {
+  BatchOptions batch;
+  batch.max_length = options_.max_seq_len;
+  batch.threads = static_cast<size_t>(options_.threads);
+  batch.ids_only = ids_only;
+  batch.keep_going = keep_going;
+  try {
+    if (first == 0 && count == inputs.size()) return tokenizer_->encode_batch(inputs, batch);
+    const std::vector<TextInput> slice(inputs.begin() + first, inputs.begin() + first + count);
+    return tokenizer_->encode_batch(slice, batch);
+  } catch (const InputError& e) {
+    throw InputError(first + e.index(), e.detail());
   }
 }
 
-std::vector<Encoding> Encoder::tokenize(const std::vector<TextInput>& inputs) const {
-  return tokenizer_->encode_batch(inputs, options_.max_seq_len, static_cast<size_t>(std::max(options_.threads, 0)));
+RowMatrix Encoder::encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress,
+                          const std::function<bool()>& keep_going) const {
+  if (inputs.empty()) throw std::invalid_argument("Encoder::encode: the input list is empty");
+  // Token vectors without max_seq_len are as long as the call's longest text: that needs all of them first.
+  if (options_.pooling == PoolingStrategy::None && !options_.max_seq_len)
+    return encode_encodings(tokenize_slice(inputs, 0, inputs.size(), true, keep_going), progress);
+  RowMatrix result = RowMatrix::Zero(static_cast<Eigen::Index>(inputs.size()),
+                                     static_cast<Eigen::Index>(output_width(0)));
+  for (size_t first = 0; first < inputs.size(); first += kStreamTexts) {
+    const size_t count = std::min(kStreamTexts, inputs.size() - first);
+    const std::vector<Encoding> encodings = tokenize_slice(inputs, first, count, true, keep_going);
+    check_lengths(encodings, first);
+    encode_rows(encodings, first, result, [&](size_t done, size_t) {
+      return !progress || progress(done, inputs.size());
+    });
+  }
+  finish_rows(result);
+  return result;
 }
 
-RowMatrix Encoder::encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress) const {
-  if (inputs.empty()) throw std::invalid_argument("Encoder::encode: the input list is empty");
-  return encode_encodings(tokenize(inputs), progress);
+size_t Encoder::output_width(size_t longest) const {
+  const size_t H = static_cast<size_t>(model_->config().hidden_size);
+  const size_t k = options_.pooling_layers.size();
+  switch (options_.pooling) {
+    case PoolingStrategy::ClsPooled: return H;
+    case PoolingStrategy::ReduceMeanMax: return 2 * H * k;
+    case PoolingStrategy::None: return (options_.max_seq_len ? *options_.max_seq_len : longest) * H * k;
+    default: return H * k;
+  }
+}
+
+// The longest encoding; InputError (index from first_index) for an empty or too long one.
+size_t Encoder::check_lengths(const std::vector<Encoding>& encodings, size_t first_index) const {
+  const size_t max_len = options_.max_seq_len ? *options_.max_seq_len
+                                              : static_cast<size_t>(model_->config().max_position_embeddings);
+  size_t longest = 0;
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    const size_t length = encodings[i].size();
+    if (length == 0) throw InputError(first_index + i, "has no tokens");
+    if (length > max_len) {
+      throw InputError(first_index + i, "has " + str(length) + " tokens, more than " +
+                                            (options_.max_seq_len ? "max_seq_len = " : "max_position_embeddings = ") +
+                                            str(max_len) + (options_.max_seq_len ? "" : "; set max_seq_len to truncate"));
+    }
+    longest = std::max(longest, length);
+  }
+  return longest;
+}
+
+void Encoder::finish_rows(RowMatrix& result) const {
+  if (!options_.normalize) return;
+  // Token vectors are normalized one token at a time, as Python's normalize=True does.
+  if (options_.pooling == PoolingStrategy::None)
+    l2_normalize_blocks(result, static_cast<Eigen::Index>(model_->config().hidden_size * options_.pooling_layers.size()));
+  else
+    l2_normalize_rows(result);
 }
 
 RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress) const {
   if (encodings.empty()) throw std::invalid_argument("Encoder::encode: the input list is empty");
+  const size_t longest = check_lengths(encodings, 0);
+  RowMatrix result = RowMatrix::Zero(static_cast<Eigen::Index>(encodings.size()),
+                                     static_cast<Eigen::Index>(output_width(longest)));
+  encode_rows(encodings, 0, result, progress);
+  finish_rows(result);
+  return result;
+}
+
+// Encodes `encodings` (checked) into result rows [first_row, first_row + n); progress gets
+// (first_row + done, n).
+void Encoder::encode_rows(const std::vector<Encoding>& encodings, size_t first_row, RowMatrix& result,
+                          const ProgressCallback& progress) const {
   const BertConfig& config = model_->config();
-  const size_t max_len = options_.max_seq_len ? *options_.max_seq_len
-                                              : static_cast<size_t>(config.max_position_embeddings);
   std::vector<size_t> lengths(encodings.size());
-  size_t longest = 0;
-  for (size_t i = 0; i < encodings.size(); ++i) {
-    lengths[i] = encodings[i].size();
-    if (lengths[i] == 0) throw std::invalid_argument("input " + str(i) + " has no tokens");
-    if (lengths[i] > max_len) {
-      throw std::invalid_argument("input " + str(i) + " has " + str(lengths[i]) + " tokens, more than " +
-                                  (options_.max_seq_len ? "max_seq_len = " : "max_position_embeddings = ") +
-                                  str(max_len) + (options_.max_seq_len ? "" : "; set max_seq_len to truncate"));
-    }
-    longest = std::max(longest, lengths[i]);
-  }
+  for (size_t i = 0; i < encodings.size(); ++i) lengths[i] = encodings[i].size();
 
   const int N = config.num_hidden_layers;
   const Eigen::Index H = config.hidden_size;
@@ -158,12 +231,6 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
 
   const auto k = static_cast<Eigen::Index>(layer_index.size());
   const Eigen::Index per_layer = strategy == PoolingStrategy::ReduceMeanMax ? 2 * H : H;
-  const Eigen::Index tokens_out = options_.max_seq_len ? static_cast<Eigen::Index>(*options_.max_seq_len)
-                                                       : static_cast<Eigen::Index>(longest);
-  const Eigen::Index width = strategy == PoolingStrategy::ClsPooled ? H
-                             : strategy == PoolingStrategy::None    ? tokens_out * H * k
-                                                                    : per_layer * k;
-  RowMatrix result = RowMatrix::Zero(static_cast<Eigen::Index>(encodings.size()), width);
 
   const detail::BatchPlan plan = detail::plan_batches(lengths, options_.batch_size, kTokenBudget);
   size_t done = 0;
@@ -173,16 +240,17 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
     auto hidden_of = [&](int index) -> const RowMatrix& {
       return forward.output_hidden_states ? out.hidden_states[static_cast<size_t>(index)] : out.hidden_states.back();
     };
+    auto row = [&](size_t j) { return result.row(static_cast<Eigen::Index>(first_row + indices[j])); };
 
     if (strategy == PoolingStrategy::ClsPooled) {
-      for (size_t j = 0; j < indices.size(); ++j) result.row(indices[j]) = out.pooler_output.row(j);
+      for (size_t j = 0; j < indices.size(); ++j) row(j) = out.pooler_output.row(j);
     } else if (strategy == PoolingStrategy::None) {
       // bert-as-service's layout: token t's vectors (one H block per pooling layer) at t * k * H.
       for (Eigen::Index li = 0; li < k; ++li) {
         const RowMatrix& hidden = hidden_of(layer_index[li]);
         for (size_t j = 0; j < indices.size(); ++j) {
           for (int64_t t = 0; t < batch.length(j); ++t) {
-            result.row(indices[j]).segment((t * k + li) * H, H) = hidden.row(batch.offsets[j] + t);
+            row(j).segment((t * k + li) * H, H) = hidden.row(batch.offsets[j] + t);
           }
         }
       }
@@ -192,15 +260,13 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
         const bool first_rows = forward.first_token_only && layer_index[li] == deepest;
         const RowMatrix pooled = first_rows ? hidden_of(layer_index[li]) : pool(hidden_of(layer_index[li]), batch, strategy);
         for (size_t j = 0; j < indices.size(); ++j) {
-          result.row(indices[j]).segment(li * per_layer, per_layer) = pooled.row(j);
+          row(j).segment(li * per_layer, per_layer) = pooled.row(j);
         }
       }
     }
     done += indices.size();
-    if (progress && !progress(done, encodings.size())) throw Cancelled();
+    if (progress && !progress(first_row + done, encodings.size())) throw Cancelled();
   }
-  if (options_.normalize) l2_normalize_rows(result);
-  return result;
 }
 
 }  // namespace bertcpp

@@ -74,6 +74,12 @@ BertConfig BertConfig::from_json(const std::string& json_text, const std::string
   }
   if (!config.is_object()) throw std::runtime_error(source + ": expected a JSON object, got " + describe(config));
 
+  if (auto it = config.find("model_type"); it != config.end() && !it->is_null()) {
+    // RoBERTa, DistilBERT, ELECTRA ... share field names with BERT but not its computation
+    // (position offsets, token types, layer layout): loading one as BERT gives wrong vectors.
+    if (!it->is_string() || it->get<std::string>() != "bert")
+      fail(source, "model_type", "is " + describe(*it) + ", only \"bert\" models can be loaded");
+  }
   BertConfig c;
   c.vocab_size = positive_int(config, source, "vocab_size", true, 0);
   c.hidden_size = positive_int(config, source, "hidden_size", true, 0);
