@@ -1,6 +1,8 @@
 // One function a subcommand; cli.cpp parses the arguments into these option structs.
 #pragma once
 
+#include <bertcpp/encoder.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -8,11 +10,9 @@
 
 namespace bertcpp::cli {
 
-struct EncodeArgs {
+// The model and pooling options `encode` and `serve` share.
+struct ModelArgs {
   std::string model_dir;  // empty: the bundled model
-  std::string input, output;
-  std::string column = "text";  // .csv
-  std::string field = "text";   // .jsonl
   std::string pooling = "REDUCE_MEAN";
   std::vector<int> layers = {-2};
   std::optional<size_t> max_seq_len;
@@ -20,10 +20,34 @@ struct EncodeArgs {
   int threads = 0;
   bool normalize = false;
   std::string precision = "float32";
+};
+EncoderOptions encoder_options(const ModelArgs& args);
+
+struct EncodeArgs {
+  ModelArgs model;
+  std::string input, output;
+  std::string column = "text";  // .csv
+  std::string field = "text";   // .jsonl
   size_t chunk_size = 4096;  // texts read, encoded and written at a time: bounds memory
   bool quiet = false;
 };
 void run_encode(const EncodeArgs& args);
+
+struct ServeArgs {
+  ModelArgs model;
+  std::string host = "127.0.0.1";
+  int port = 8125;
+  size_t max_batch_tokens = 16384;
+  size_t max_queue = 256;
+  size_t max_body_bytes = 8u << 20;
+  size_t max_inputs = 1024;
+  size_t max_input_bytes = 64u << 10;
+  double timeout = 60;
+  std::string api_key;
+  std::string api_key_file;
+  size_t http_threads = 64;
+};
+void run_serve(const ServeArgs& args);
 
 struct TokenizeArgs {
   std::string model_dir;
