@@ -31,10 +31,11 @@ std::vector<std::string> strings_of(const json& body, const std::string& field) 
   return out;
 }
 
+// "first ||| second" is a pair on every endpoint, as in Encoder::encode's callers.
 std::vector<TextInput> as_inputs(std::vector<std::string> texts) {
   std::vector<TextInput> inputs;
   inputs.reserve(texts.size());
-  for (auto& t : texts) inputs.push_back({std::move(t), std::nullopt});
+  for (auto& t : texts) inputs.push_back(split_pair(std::move(t)));
   return inputs;
 }
 
@@ -95,9 +96,7 @@ std::string api_encode(Service& service, const std::string& body, const ClientGo
     }
     encodings = service.from_tokens(tokens);
   } else {
-    std::vector<TextInput> inputs;
-    for (auto& text : strings_of(request, "texts")) inputs.push_back(split_pair(std::move(text)));
-    encodings = service.tokenize(inputs);
+    encodings = service.tokenize(as_inputs(strings_of(request, "texts")));
   }
   const RowMatrix rows = service.embed(encodings, gone);
   std::string out = "{\"id\":" + request.value("id", json()).dump(-1, ' ', false, json::error_handler_t::replace) + ",\"result\":";

@@ -70,6 +70,11 @@ void Metrics::set_queue_depth(size_t depth) {
   queue_depth_ = depth;
 }
 
+void Metrics::in_flight(int delta) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  in_flight_ += delta;
+}
+
 std::string Metrics::render() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::ostringstream out;
@@ -86,6 +91,9 @@ std::string Metrics::render() const {
       << "bertcpp_abandoned_total " << abandoned_ << '\n';
   out << "# HELP bertcpp_queue_depth Requests waiting for a batch\n# TYPE bertcpp_queue_depth gauge\n"
       << "bertcpp_queue_depth " << queue_depth_ << '\n';
+  out << "# HELP bertcpp_requests_in_flight Requests read and not yet answered (this one included)\n"
+         "# TYPE bertcpp_requests_in_flight gauge\n"
+      << "bertcpp_requests_in_flight " << in_flight_ << '\n';
   render_histogram(out, "bertcpp_request_duration_seconds", "Time from request to response", request_seconds_);
   render_histogram(out, "bertcpp_queue_duration_seconds", "Time a request waited for its batch", queue_seconds_);
   render_histogram(out, "bertcpp_batch_compute_seconds", "Time one batch spent in the model", compute_seconds_);

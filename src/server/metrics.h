@@ -30,6 +30,7 @@ class Metrics {
   void tokens(size_t n);
   void abandoned();  // a request whose client left or timed out before its batch ran
   void set_queue_depth(size_t depth);
+  void in_flight(int delta);  // requests read and not yet answered
   std::string render() const;  // Prometheus text exposition format 0.0.4
 
  private:
@@ -38,6 +39,7 @@ class Metrics {
   Histogram request_seconds_, queue_seconds_, compute_seconds_, batch_sequences_, batch_tokens_;
   uint64_t tokens_ = 0, abandoned_ = 0, batches_ = 0;
   size_t queue_depth_ = 0;
+  long in_flight_ = 0;
 };
 
 }  // namespace bertcpp::server

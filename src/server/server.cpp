@@ -19,6 +19,7 @@ namespace bertcpp::server {
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
+thread_local bool counted_in_flight = false;  // pre-routing ran for this thread's current request
 
 const std::set<std::string> kEndpoints = {"/encode", "/status/server", "/v1/embeddings", "/embeddings", "/embed",
                                           "/tokenize", "/health", "/info", "/metrics", "/rerank", "/predict"};
@@ -90,6 +91,8 @@ void serve(const ServerOptions& options) {
   http.set_payload_max_length(options.max_body_bytes);
 
   http.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    service.metrics().in_flight(+1);
+    counted_in_flight = true;
     if (!options.api_key.empty() && req.path != "/health") {
       const std::string auth = req.get_header_value("Authorization");
       if (auth.rfind("Bearer ", 0) != 0 || !same_secret(auth.substr(7), options.api_key)) {
@@ -118,6 +121,8 @@ void serve(const ServerOptions& options) {
     }
   });
   http.set_logger([&](const httplib::Request& req, const httplib::Response& res) {
+    if (counted_in_flight) service.metrics().in_flight(-1);
+    counted_in_flight = false;
     const std::string endpoint = kEndpoints.count(req.path) ? req.path : "other";
     service.metrics().request(endpoint, res.status, std::chrono::duration<double>(Clock::now() - request_start()).count());
   });
