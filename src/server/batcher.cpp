@@ -1,8 +1,12 @@
 #include "server/batcher.h"
 
+#include <malloc.h>
+
 namespace bertcpp::server {
 
 namespace {
+
+constexpr std::chrono::milliseconds kIdle{500};  // no request for this long: the server is idle
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -47,8 +51,8 @@ size_t Batcher::queued() const {
 // request larger than the budget still runs, alone). Abandoned jobs are dropped here, unrun.
 std::vector<std::shared_ptr<Job>> Batcher::take_batch() {
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
   std::vector<std::shared_ptr<Job>> batch;
+  if (!wake_.wait_for(lock, kIdle, [this] { return stopping_ || !queue_.empty(); })) return batch;
   size_t tokens = 0;
   while (!queue_.empty()) {
     const std::shared_ptr<Job>& job = queue_.front();
@@ -68,13 +72,21 @@ std::vector<std::shared_ptr<Job>> Batcher::take_batch() {
 }
 
 void Batcher::run() {
+  bool trimmed = true;
   for (;;) {
     std::vector<std::shared_ptr<Job>> batch = take_batch();
     if (batch.empty()) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_ && queue_.empty()) return;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopping_ && queue_.empty()) return;
+      }
+      // Idle after work: hand the freed batch buffers back to the system, so the server's
+      // memory returns to its resting size between bursts instead of staying at the peak.
+      if (!trimmed) malloc_trim(0);
+      trimmed = true;
       continue;
     }
+    trimmed = false;
     encode(batch);
   }
 }

@@ -103,6 +103,10 @@ class SocketStream : public httplib::Stream {
 
 }  // namespace
 
+void ConnectionServer::set_listen_backlog(int backlog) {
+  if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, backlog);  // listen() again only resizes the queue
+}
+
 bool ConnectionServer::process_and_close_socket(socket_t sock) {
   int one = 1;
   setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // answers are one write each: no Nagle delay

@@ -11,6 +11,12 @@
 namespace bertcpp::server {
 
 class ConnectionServer : public httplib::Server {
+ public:
+  // After bind_to_port: a longer accept queue than the library's 5, so that a burst of
+  // connections waits instead of being reset (the kernel resets connections whose final
+  // handshake packet finds a full queue once SYN cookies are in play).
+  void set_listen_backlog(int backlog);
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 };

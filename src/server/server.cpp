@@ -9,6 +9,9 @@
 
 #include <httplib.h>
 
+#include <malloc.h>
+#include <sys/socket.h>
+
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -79,6 +82,11 @@ void serve(const ServerOptions& options) {
   sigaction(SIGINT, &on_stop, &old_int);
   sigaction(SIGTERM, &on_stop, &old_term);
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+  // glibc raises its mmap threshold to the largest block freed, after which batch buffers of
+  // every size are carved from the per-thread heaps, which fragment: a long-running server's
+  // memory then creeps up with each burst. A fixed threshold keeps big buffers in mmap, so
+  // they go back to the system when freed.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   auto restore_signals = [&] {
     sigaction(SIGINT, &old_int, nullptr);
     sigaction(SIGTERM, &old_term, nullptr);
@@ -167,6 +175,7 @@ void serve(const ServerOptions& options) {
     throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) +
                              " (in use, or not an address of this machine)");
   }
+  http.set_listen_backlog(SOMAXCONN);
   if (!is_loopback(options.host) && options.api_key.empty())
     std::cerr << "bertcpp serve: warning: listening on " << options.host
               << " without --api-key: anyone who can reach this address can use the server" << std::endl;
