@@ -10,7 +10,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev libcpp-httplib-dev pybind11-dev clang libclang-rt-14-dev libomp-dev
   python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11
   python3-numpy python3-pytest python3-sklearn python3-pandas python3-tqdm
-  python3-matplotlib python3-nbconvert python3-nbformat python3-ipykernel
+  python3-matplotlib python3-nbconvert python3-nbformat python3-ipykernel python3-distributed
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
