@@ -1,6 +1,7 @@
 #include "server/json_io.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace bertcpp::server {
@@ -63,6 +64,10 @@ void append_floats(std::string& out, const float* values, size_t n) {
   out.push_back('[');
   for (size_t i = 0; i < n; ++i) {
     if (i) out.push_back(',');
+    if (values[i] == 0 && std::signbit(values[i])) {
+      out += "-0.0";  // "-0" would read back as the integer 0, losing the sign bit
+      continue;
+    }
     const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<double>(values[i]));
     out.append(buf, r.ptr);
   }
