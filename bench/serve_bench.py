@@ -8,7 +8,7 @@
 For 1, 8 and 32 concurrent clients sending 1 and 16 tweets a request (POST /v1/embeddings,
 base64 answers, one keep-alive connection a client), prints requests/s, tokens/s, p50/p99
 latency, and the in-process tokens/s of bertcpp.Encoder.encode on all of that scenario's texts
-in one call, with the same model and thread count, measured in the same run.
+in one call (best of three), with the same model and thread count, measured in the same run.
 """
 import argparse
 import csv
@@ -117,10 +117,12 @@ def main():
         for per_request in [int(s) for s in args.sentences.split(",")]:
             texts = pool[:args.requests * per_request]
             batches = [texts[i:i + per_request] for i in range(0, len(texts), per_request)]
-            t0 = time.perf_counter()
-            _, tokens = encoder.encode(texts, show_tokens=True)
-            local_seconds = time.perf_counter() - t0
-            local_rate = sum(len(t) for t in tokens) / local_seconds
+            local_seconds = []
+            for _ in range(3):  # best of three: the machine may be shared
+                t0 = time.perf_counter()
+                _, tokens = encoder.encode(texts, show_tokens=True)
+                local_seconds.append(time.perf_counter() - t0)
+            local_rate = sum(len(t) for t in tokens) / min(local_seconds)
             for clients in [int(c) for c in args.clients.split(",")]:
                 seconds, latencies, n_tokens = run_clients(url, batches, clients)
                 rate = n_tokens / seconds

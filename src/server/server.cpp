@@ -97,6 +97,7 @@ void serve(const ServerOptions& options) {
   const size_t threads = options.http_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(options.max_body_bytes);
+  http.set_keep_alive_max_count(1000);  // the library's 5 makes busy clients reconnect constantly
 
   http.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
     service.metrics().in_flight(+1);
