@@ -137,21 +137,31 @@ void serve(const ServerOptions& options) {
   });
 
   auto gone = [] { return client_disconnected(); };
-  http.Post("/encode", [&](const httplib::Request& req, httplib::Response& res) {
-    answer(res, [&] { return api_encode(service, req.body, gone); });
-  });
+  // POST bodies are read here, whatever their Content-Type (curl -d says form-urlencoded, which
+  // the library would otherwise parse as a form, with its own 8 KiB limit).
+  auto post = [&](const char* path, std::function<std::string(const std::string&)> endpoint) {
+    http.Post(path, [&, endpoint](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+      if (req.is_multipart_form_data()) return set_error(res, 400, "send the request as JSON, not multipart/form-data");
+      std::string body;
+      if (!read([&](const char* data, size_t n) {
+            body.append(data, n);
+            return true;
+          })) {
+        if (res.status == 413)
+          return set_error(res, 413, "the request body is larger than the server's --max-body-bytes = " +
+                                         std::to_string(options.max_body_bytes));
+        return set_error(res, 400, "the request body could not be read (cut short?)");
+      }
+      answer(res, [&] { return endpoint(body); });
+    });
+  };
+  post("/encode", [&](const std::string& body) { return api_encode(service, body, gone); });
+  post("/v1/embeddings", [&](const std::string& body) { return api_embeddings(service, body, gone); });
+  post("/embeddings", [&](const std::string& body) { return api_embeddings(service, body, gone); });
+  post("/embed", [&](const std::string& body) { return api_embed(service, body, gone); });
+  post("/tokenize", [&](const std::string& body) { return api_tokenize(service, body); });
   http.Get("/status/server", [&](const httplib::Request&, httplib::Response& res) {
     answer(res, [&] { return api_status(service); });
-  });
-  for (const char* path : {"/v1/embeddings", "/embeddings"})
-    http.Post(path, [&](const httplib::Request& req, httplib::Response& res) {
-      answer(res, [&] { return api_embeddings(service, req.body, gone); });
-    });
-  http.Post("/embed", [&](const httplib::Request& req, httplib::Response& res) {
-    answer(res, [&] { return api_embed(service, req.body, gone); });
-  });
-  http.Post("/tokenize", [&](const httplib::Request& req, httplib::Response& res) {
-    answer(res, [&] { return api_tokenize(service, req.body); });
   });
   for (const char* path : {"/rerank", "/predict"})
     http.Post(path, [path](const httplib::Request&, httplib::Response& res) {

@@ -1,6 +1,7 @@
 """`bertcpp serve` end to end: every endpoint against the in-process Encoder (same bits), each
 error status, authentication, draining on SIGTERM, and BertClient(ip=...)."""
 import base64
+import json
 import os
 import socket
 import threading
@@ -278,3 +279,12 @@ def test_bert_client_timeout():
             bertcpp.BertClient(ip="127.0.0.1", port=silent.getsockname()[1], timeout=300)
     finally:
         silent.close()
+
+
+def test_any_content_type_is_read_as_json(server, local):
+    # curl -d sends application/x-www-form-urlencoded; a body over 8 KiB must still work
+    texts = ["word " * 100] * 20
+    body = json.dumps({"texts": texts}).encode()
+    assert len(body) > 8192
+    status, _, out = server.post("/encode", body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and np.array_equal(as_f32(out["result"]), local.encode(texts))
