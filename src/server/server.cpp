@@ -164,8 +164,8 @@ void serve(const ServerOptions& options) {
     answer(res, [&] { return api_status(service); });
   });
   for (const char* path : {"/rerank", "/predict"})
-    http.Post(path, [path](const httplib::Request&, httplib::Response& res) {
-      set_error(res, 501, std::string(path) + " needs a model with a sequence-classification head; this server's model has none");
+    post(path, [path](const std::string&) -> std::string {
+      throw HttpError(501, std::string(path) + " needs a model with a sequence-classification head; this server's model has none");
     });
   http.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
     if (service.draining()) set_error(res, 503, "the server is shutting down");
