@@ -61,20 +61,20 @@ int run(const std::vector<std::string>& argv) {
   CLI::App* serve_cmd = app.add_subcommand("serve", "Serve embeddings over HTTP (bert-as-service, OpenAI and TEI-style APIs), "
                                                     "batching requests from many clients");
   add_model_options(serve_cmd, serve.model);
-  serve_cmd->add_option("--host", serve.host, "address to listen on; anything but loopback exposes the server to the network")
+  serve_cmd->add_option("--host", serve.server.host, "address to listen on; anything but loopback exposes the server to the network")
       ->capture_default_str();
-  serve_cmd->add_option("--port,-p", serve.port, "port (0: any free port, printed at start)")->capture_default_str();
-  serve_cmd->add_option("--max-batch-tokens", serve.max_batch_tokens, "tokens one batch across requests holds at most")
+  serve_cmd->add_option("--port,-p", serve.server.port, "port (0: any free port, printed at start)")->capture_default_str();
+  serve_cmd->add_option("--max-batch-tokens", serve.server.max_batch_tokens, "tokens one batch across requests holds at most")
       ->capture_default_str();
-  serve_cmd->add_option("--max-queue", serve.max_queue, "requests waiting for a batch; beyond: 503 with Retry-After")
+  serve_cmd->add_option("--max-queue", serve.server.max_queue, "requests waiting for a batch; beyond: 503 with Retry-After")
       ->capture_default_str();
-  serve_cmd->add_option("--max-body-bytes", serve.max_body_bytes, "largest request body; beyond: 413")->capture_default_str();
-  serve_cmd->add_option("--max-inputs", serve.max_inputs, "texts a request at most; beyond: 413")->capture_default_str();
-  serve_cmd->add_option("--max-input-bytes", serve.max_input_bytes, "bytes a text at most; beyond: 413")->capture_default_str();
-  serve_cmd->add_option("--timeout", serve.timeout, "seconds a request may wait for its result; beyond: 504")->capture_default_str();
-  serve_cmd->add_option("--api-key", serve.api_key, "require 'Authorization: Bearer <key>' (visible in ps: prefer --api-key-file)");
+  serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes, "largest request body; beyond: 413")->capture_default_str();
+  serve_cmd->add_option("--max-inputs", serve.server.max_inputs, "texts a request at most; beyond: 413")->capture_default_str();
+  serve_cmd->add_option("--max-input-bytes", serve.server.max_input_bytes, "bytes a text at most; beyond: 413")->capture_default_str();
+  serve_cmd->add_option("--timeout", serve.server.timeout_seconds, "seconds a request may wait for its result; beyond: 504")->capture_default_str();
+  serve_cmd->add_option("--api-key", serve.server.api_key, "require 'Authorization: Bearer <key>' (visible in ps: prefer --api-key-file)");
   serve_cmd->add_option("--api-key-file", serve.api_key_file, "file holding the API key (first line)")->check(CLI::ExistingFile);
-  serve_cmd->add_option("--http-threads", serve.http_threads, "connections served at once")->capture_default_str();
+  serve_cmd->add_option("--http-threads", serve.server.http_threads, "connections served at once")->capture_default_str();
 
   TokenizeArgs tokenize;
   CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "Print the WordPiece tokens, ids and offsets of a text");

@@ -1,6 +1,8 @@
 // One function a subcommand; cli.cpp parses the arguments into these option structs.
 #pragma once
 
+#include "server/server.h"
+
 #include <bertcpp/encoder.h>
 
 #include <cstddef>
@@ -35,17 +37,8 @@ void run_encode(const EncodeArgs& args);
 
 struct ServeArgs {
   ModelArgs model;
-  std::string host = "127.0.0.1";
-  int port = 8125;
-  size_t max_batch_tokens = 16384;
-  size_t max_queue = 256;
-  size_t max_body_bytes = 8u << 20;
-  size_t max_inputs = 1024;
-  size_t max_input_bytes = 64u << 10;
-  double timeout = 60;
-  std::string api_key;
+  server::ServerOptions server;  // its encoder options come from `model`; defaults live there
   std::string api_key_file;
-  size_t http_threads = 64;
 };
 void run_serve(const ServeArgs& args);
 

@@ -9,18 +9,8 @@
 namespace bertcpp::cli {
 
 void run_serve(const ServeArgs& args) {
-  server::ServerOptions options;
+  server::ServerOptions options = args.server;
   options.encoder = encoder_options(args.model);
-  options.host = args.host;
-  options.port = args.port;
-  options.max_batch_tokens = args.max_batch_tokens;
-  options.max_queue = args.max_queue;
-  options.max_body_bytes = args.max_body_bytes;
-  options.max_inputs = args.max_inputs;
-  options.max_input_bytes = args.max_input_bytes;
-  options.timeout_seconds = args.timeout;
-  options.http_threads = args.http_threads;
-  options.api_key = args.api_key;
   if (!args.api_key_file.empty()) {
     std::ifstream in(args.api_key_file);
     if (!in || !std::getline(in, options.api_key)) throw std::runtime_error(args.api_key_file + ": cannot read the API key");
