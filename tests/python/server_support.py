@@ -100,3 +100,17 @@ def wait_until(predicate, timeout=30, step=0.05):
             return True
         time.sleep(step)
     return predicate()
+
+
+# Vectors from the server equal in-process ones bit for bit when both come from the same build.
+# A sanitizer build of the server (BUILD_DIR=build-asan) is compiled differently from the
+# installed module, so such runs set BERTCPP_SERVER_TOLERANCE (e.g. 1e-5) instead.
+TOLERANCE = float(os.environ.get("BERTCPP_SERVER_TOLERANCE", "0"))
+
+
+def same_vectors(got, expected):
+    import numpy as np
+    got, expected = np.asarray(got, dtype=np.float32), np.asarray(expected, dtype=np.float32)
+    if TOLERANCE == 0:
+        return np.array_equal(got, expected)
+    return got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=TOLERANCE)

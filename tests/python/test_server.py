@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import bertcpp
-from server_support import Server, wait_until
+from server_support import Server, same_vectors, wait_until
 
 TEXTS = ["I love data science", "We went to the bank ||| and sat by the river",
          "a", "The quick brown fox jumps over the lazy dog " * 3, "", "naïve café, 東京 and emoji 🙂"]
@@ -40,7 +40,7 @@ def error_message(payload):
 def test_encode_is_bit_identical_to_in_process(server, local):
     status, _, out = server.post("/encode", {"id": 7, "texts": TEXTS})
     assert status == 200 and out["id"] == 7
-    assert np.array_equal(as_f32(out["result"]), local.encode(TEXTS))
+    assert same_vectors(as_f32(out["result"]), local.encode(TEXTS))
 
 
 def test_encode_tokenized_and_show_tokens(server, local):
@@ -48,7 +48,7 @@ def test_encode_tokenized_and_show_tokens(server, local):
     status, _, out = server.post("/encode", {"id": "x", "texts": tokens, "is_tokenized": True, "show_tokens": True})
     assert status == 200 and out["id"] == "x"
     vectors, expected_tokens = local.encode(tokens, is_tokenized=True, show_tokens=True)
-    assert np.array_equal(as_f32(out["result"]), vectors)
+    assert same_vectors(as_f32(out["result"]), vectors)
     assert out["tokens"] == expected_tokens
 
 
@@ -57,30 +57,30 @@ def test_openai_embeddings_strings_ids_base64_dimensions(server, local, tokenize
     status, _, out = server.post("/v1/embeddings", {"input": TEXTS[:3], "model": "m"})
     assert status == 200 and out["object"] == "list" and out["model"] == "m"
     assert [d["index"] for d in out["data"]] == [0, 1, 2]
-    assert np.array_equal(as_f32([d["embedding"] for d in out["data"]]), expected)
+    assert same_vectors(as_f32([d["embedding"] for d in out["data"]]), expected)
     n_tokens = sum(len(t) for t in local.encode(TEXTS[:3], show_tokens=True)[1])
     assert out["usage"] == {"prompt_tokens": n_tokens, "total_tokens": n_tokens}
 
     status, _, one = server.post("/v1/embeddings", {"input": TEXTS[0], "encoding_format": "base64"})
     assert status == 200
     decoded = np.frombuffer(base64.b64decode(one["data"][0]["embedding"]), dtype="<f4")
-    assert np.array_equal(decoded, expected[0])
+    assert same_vectors(decoded, expected[0])
 
     plain = [TEXTS[0], TEXTS[3]]
     ids = [list(tokenizer.encode(t).ids) for t in plain]
     status, _, by_ids = server.post("/v1/embeddings", {"input": ids})
     assert status == 200
-    assert np.array_equal(as_f32([d["embedding"] for d in by_ids["data"]]), local.encode(plain))
+    assert same_vectors(as_f32([d["embedding"] for d in by_ids["data"]]), local.encode(plain))
     status, _, single = server.post("/v1/embeddings", {"input": ids[0]})
-    assert status == 200 and np.array_equal(as_f32(single["data"][0]["embedding"]), expected[0])
+    assert status == 200 and same_vectors(as_f32(single["data"][0]["embedding"]), expected[0])
 
     status, _, short = server.post("/v1/embeddings", {"input": TEXTS[0], "dimensions": 16})
-    assert status == 200 and np.array_equal(as_f32(short["data"][0]["embedding"]), expected[0, :16])
+    assert status == 200 and same_vectors(as_f32(short["data"][0]["embedding"]), expected[0, :16])
 
 
 def test_tei_embed_and_tokenize(server, local, tokenizer):
     status, _, raw = server.post("/embed", {"inputs": TEXTS, "normalize": False})
-    assert status == 200 and np.array_equal(as_f32(raw), local.encode(TEXTS))
+    assert status == 200 and same_vectors(as_f32(raw), local.encode(TEXTS))
     status, _, unit = server.post("/embed", {"inputs": "I love data science"})
     expected = local.encode(["I love data science"])
     assert status == 200
@@ -91,7 +91,7 @@ def test_tei_embed_and_tokenize(server, local, tokenizer):
     assert status == 400 and "more than the model's 512" in error_message(out)
     status, _, out = server.post("/embed", {"inputs": long_text, "truncate": True, "normalize": False})
     assert status == 200
-    assert np.array_equal(as_f32(out), bertcpp.Encoder(max_seq_len=512).encode([long_text]))
+    assert same_vectors(as_f32(out), bertcpp.Encoder(max_seq_len=512).encode([long_text]))
 
     status, _, toks = server.post("/tokenize", {"inputs": ["Hello, world!"]})
     e = tokenizer.encode("Hello, world!")
@@ -236,23 +236,23 @@ def test_sigterm_drains_in_flight_requests(local):
     t.join()
     assert code == 0 and "stopped" in out and "finishing the requests in flight" in err
     status, _, payload = result["r"]
-    assert status == 200 and np.array_equal(as_f32(payload["result"]), local.encode(texts))
+    assert status == 200 and same_vectors(as_f32(payload["result"]), local.encode(texts))
 
 
 # ---- BertClient over HTTP ----
 
 def test_bert_client_over_http(server, local):
     bc = bertcpp.BertClient(ip="127.0.0.1", port=server.port, check_length=False)
-    assert np.array_equal(bc.encode(TEXTS[:3]), local.encode(TEXTS[:3]))
+    assert same_vectors(bc.encode(TEXTS[:3]), local.encode(TEXTS[:3]))
     vectors, tokens = bc.encode(["hello world"], show_tokens=True)
     assert tokens == [["[CLS]", "hello", "world", "[SEP]"]]
     batches = [["first batch"], ["second", "batch"]]
     got = list(bc.encode_async(iter(batches), show_tokens=True))
     assert [r.id for r in got] == [3, 4]
     for r, texts in zip(got, batches):
-        assert np.array_equal(r.embedding, local.encode(texts)) and len(r.tokens) == len(texts)
+        assert same_vectors(r.embedding, local.encode(texts)) and len(r.tokens) == len(texts)
     bc.encode(["later"], blocking=False)
-    assert np.array_equal(bc.fetch_all(concat=True), local.encode(["later"]))
+    assert same_vectors(bc.fetch_all(concat=True), local.encode(["later"]))
     assert bc.server_status["dim"] == local.dim
     with pytest.raises(ValueError, match="has no tokens|no inputs|non-empty"):
         bc.encode([])
@@ -287,4 +287,4 @@ def test_any_content_type_is_read_as_json(server, local):
     body = json.dumps({"texts": texts}).encode()
     assert len(body) > 8192
     status, _, out = server.post("/encode", body, headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert status == 200 and np.array_equal(as_f32(out["result"]), local.encode(texts))
+    assert status == 200 and same_vectors(as_f32(out["result"]), local.encode(texts))
