@@ -12,6 +12,7 @@
 #include <malloc.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -21,7 +22,7 @@ namespace bertcpp::server {
 
 namespace {
 
-volatile std::sig_atomic_t stop_requested = 0;
+std::atomic<bool> stop_requested{false};  // lock-free, so safe to set from a signal handler
 thread_local bool counted_in_flight = false;  // pre-routing ran for this thread's current request
 
 const std::set<std::string> kEndpoints = {"/encode", "/status/server", "/v1/embeddings", "/embeddings", "/embed",
@@ -75,9 +76,9 @@ void serve(const ServerOptions& options) {
 
   // Any thread may receive the signal (libraries start threads of their own before this
   // runs), so the handler only raises a flag that a watcher thread below acts on.
-  stop_requested = 0;
+  stop_requested = false;
   struct sigaction on_stop {}, old_int{}, old_term{};
-  on_stop.sa_handler = [](int) { stop_requested = 1; };
+  on_stop.sa_handler = [](int) { stop_requested = true; };
   sigemptyset(&on_stop.sa_mask);
   sigaction(SIGINT, &on_stop, &old_int);
   sigaction(SIGTERM, &on_stop, &old_term);
