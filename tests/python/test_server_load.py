@@ -2,6 +2,7 @@
 each, some malformed, some dropped mid-request. Every good answer must be the in-process
 vectors bit for bit, the server must stay up, and its memory must come back to where it was."""
 import json
+import os
 import random
 import socket
 import time
@@ -14,6 +15,9 @@ import bertcpp
 from server_support import Server, same_vectors, wait_until
 
 REQUESTS, CLIENTS, WARMUP = 2000, 32, 300
+# TSan's allocator keeps shadow memory and history that grow with the run: the RSS bound is
+# for real builds (scripts/sanitize.sh turns it off for TSan).
+CHECK_RSS = os.environ.get("BERTCPP_SERVER_CHECK_RSS", "1") != "0"
 
 
 def make_pool(n=96, seed=5):
@@ -77,8 +81,9 @@ def test_load_answers_correct_and_memory_returns(pool):
         assert not bad, "%d of %d answers wrong or failed" % (len(bad), len(results))
         assert sum(r[0] == "good" for r in results) > 0.85 * REQUESTS
         assert server.proc.poll() is None and server.get("/health")[0] == 200
-        assert wait_until(lambda: server.rss_kib() <= 1.10 * start_rss, timeout=10), \
-            "RSS grew from %d to %d KiB" % (start_rss, server.rss_kib())
+        if CHECK_RSS:
+            assert wait_until(lambda: server.rss_kib() <= 1.10 * start_rss, timeout=10), \
+                "RSS grew from %d to %d KiB" % (start_rss, server.rss_kib())
         # the server still answers correctly after the storm
         status, _, out = server.post("/encode", {"texts": texts[:3]})
         assert status == 200 and same_vectors(np.asarray(out["result"], np.float32), vectors[:3])
