@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ struct InfoArgs {
   std::string model_dir;
 };
 void run_info(const InfoArgs& args);
+// The kernel variant and the CPU it runs on, as cpu_info() reports them (also `bertcpp info`).
+void print_cpu(std::ostream& out);
 
 // The model directory to use: the given one, or the bundled model.
 std::string resolve_model_dir(const std::string& model_dir);

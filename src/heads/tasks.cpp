@@ -1,5 +1,5 @@
 // Text-level uses of the pretraining heads: fill-mask and next-sentence probability.
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/heads/heads.h>
 

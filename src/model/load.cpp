@@ -1,5 +1,5 @@
 // BertModel::load: a model directory -> config + canonical tensors -> laid-out weights.
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/loaders/names.h>
