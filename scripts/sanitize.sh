@@ -8,6 +8,9 @@
 # ASan+UBSan runs every ctest test. TSan runs the tests that exercise threads (the encoder,
 # the model's threaded products and attention, batch tokenization, tests/reliability's concurrency
 # tests, the thread pool). The library's only threads are its own pool's, which TSan sees.
+# Then, when .venv exists, the HTTP server's tests (tests/python/test_server*.py) run against
+# that build's `bertcpp serve`: vectors are compared with a 1e-5 tolerance, since the sanitized
+# server is compiled differently from the installed Python module.
 # Env: TSAN_TESTS (ctest -R regex for the TSan run), CTEST_JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,12 +29,21 @@ for mode in "${MODES[@]}"; do
       ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan --output-on-failure -j"$CTEST_JOBS"
+      if [ -x .venv/bin/python ]; then
+        BUILD_DIR=build-asan BERTCPP_SERVER_TOLERANCE=1e-5 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+          .venv/bin/python -m pytest tests/python/test_server.py tests/python/test_server_load.py -q
+      fi
       ;;
     tsan)
       cmake -S . -B build-tsan "${COMMON[@]}" -DBERTCPP_SANITIZE=thread >/dev/null
       cmake --build build-tsan -j2
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build-tsan --output-on-failure -j"$CTEST_JOBS" -R "$TSAN_TESTS"
+      if [ -x .venv/bin/python ]; then
+        BUILD_DIR=build-tsan BERTCPP_SERVER_TOLERANCE=1e-5 BERTCPP_SERVER_CHECK_RSS=0 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+          .venv/bin/python -m pytest tests/python/test_server.py tests/python/test_server_load.py -q
+      fi
       ;;
     *) echo "usage: $0 [asan] [tsan]" >&2; exit 2 ;;
   esac

@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake pkg-config git
   libeigen3-dev nlohmann-json3-dev libcli11-dev libopenblas-dev
-  libgtest-dev libbenchmark-dev pybind11-dev clang libclang-rt-14-dev
+  libgtest-dev libbenchmark-dev libcpp-httplib-dev pybind11-dev clang libclang-rt-14-dev
   python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11
   python3-numpy python3-pytest python3-sklearn python3-pandas python3-tqdm
-  python3-matplotlib python3-nbconvert python3-nbformat python3-ipykernel jupyter-nbconvert
+  python3-matplotlib python3-nbconvert python3-nbformat python3-ipykernel jupyter-nbconvert python3-distributed
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,13 +1,16 @@
-"""bertcpp.BertClient: bert-as-service's BertClient without the server.
+"""bertcpp.BertClient: bert-as-service's BertClient, in this process or against `bertcpp serve`.
 
     from bertcpp import BertClient     # instead of: from bert_serving.client import BertClient
-    bc = BertClient()
+    bc = BertClient()                  # in-process
+    bc = BertClient(ip="10.0.0.5")     # a `bertcpp serve` at 10.0.0.5:8125, over HTTP
     vectors = bc.encode(["First do it", "then do it right"])
 
-The encoding runs in this process with the bundled model (or model_dir=...) and the server's
-defaults: max_seq_len 25, REDUCE_MEAN, pooling_layer -2. The constructor, encode(),
-encode_async(), fetch(), fetch_all(), status, server_status and the input checks follow
-bert_serving.client 1.10 (messages included); ip/port/port_out are accepted and ignored.
+Without ip the encoding runs in this process with the bundled model (or model_dir=...) and
+bert-as-service's server defaults: max_seq_len 25, REDUCE_MEAN, pooling_layer -2. With ip it
+runs on that server, with the server's settings; an unreachable server raises ConnectionError
+(never a silent switch to a local model). The constructor, encode(), encode_async(), fetch(),
+fetch_all(), status, server_status and the input checks follow bert_serving.client 1.10
+(messages included); port_out is accepted and ignored.
 """
 import time
 import uuid
@@ -17,6 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 from .encoder import Encoder, _cache_key
+from .http_client import DEFAULT_PORT, HttpServer
 
 __version__ = "1.10.0"  # the bert-as-service client version whose contract this follows
 
@@ -34,10 +38,10 @@ def _shared_encoder(**kwargs):
 
 
 class BertClient(object):
-    def __init__(self, ip=None, port=5555, port_out=5556, output_fmt="ndarray", show_server_config=False,
+    def __init__(self, ip=None, port=DEFAULT_PORT, port_out=5556, output_fmt="ndarray", show_server_config=False,
                  identity=None, check_version=True, check_length=True, check_token_info=True,
-                 ignore_all_checks=False, timeout=-1, model_dir=None, **encoder_kwargs):
-        """An in-process BertClient.
+                 ignore_all_checks=False, timeout=-1, model_dir=None, api_key=None, **encoder_kwargs):
+        """A BertClient: in-process without ip, else the `bertcpp serve` at ip:port (HTTP).
 
         output_fmt: "ndarray" (float32 numpy) or "list" (list of lists of float).
         check_length: warn, as the server-backed client does, when a text has more
@@ -45,7 +49,11 @@ class BertClient(object):
         timeout: milliseconds; an encode running longer raises TimeoutError (checked between
             batches). -1: no limit.
         model_dir and encoder_kwargs (max_seq_len, pooling_strategy, pooling_layer, threads,
-            batch_size, normalize) configure the "server"; they default to bert-as-service's.
+            batch_size, normalize) configure the in-process "server"; they default to
+            bert-as-service's. With ip the server's own settings apply, so they are refused.
+        ip, port: a `bertcpp serve` (default port 8125); ip may also be a URL "http://host:port".
+            The server is asked for its status here: ConnectionError when it cannot be reached.
+        api_key: the server's --api-key, sent as "Authorization: Bearer <key>".
         """
         if output_fmt == "ndarray":
             self.formatter = lambda x: x
@@ -53,9 +61,17 @@ class BertClient(object):
             self.formatter = lambda x: x.tolist()
         else:
             raise AttributeError('"output_fmt" must be "ndarray" or "list"')
-        settings = dict(_SERVER_DEFAULTS)
-        settings.update(encoder_kwargs)
-        self._encoder = _shared_encoder(model_dir=model_dir, **settings)
+        self._encoder = self._server = None
+        if ip is not None:
+            if model_dir is not None or encoder_kwargs:
+                raise ValueError("model_dir and %s configure an in-process BertClient; with ip=%r the server's "
+                                 "settings apply" % (sorted(encoder_kwargs) or "encoder options", ip))
+            self._server = HttpServer(ip, port, timeout, api_key)
+            self._remote_status = self._server.status()  # fails here, loudly, when nobody answers
+        else:
+            settings = dict(_SERVER_DEFAULTS)
+            settings.update(encoder_kwargs)
+            self._encoder = _shared_encoder(model_dir=model_dir, **settings)
         self.output_fmt = output_fmt
         self.ip, self.port, self.port_out = ip, port, port_out
         self.identity = identity or str(uuid.uuid4()).encode("ascii")
@@ -67,7 +83,8 @@ class BertClient(object):
         self.length_limit = 0
         self.token_info_available = True  # the in-process "server" always has the tokens
         if not ignore_all_checks and check_length:
-            self.length_limit = self._encoder.max_seq_len  # None: no limit, as the server reports it
+            # None: no limit, as the server reports it
+            self.length_limit = self._remote_status["max_seq_len"] if self._server else self._encoder.max_seq_len
         if not ignore_all_checks and show_server_config:
             self._print_dict(self.server_status, "server config:")
 
@@ -90,8 +107,12 @@ class BertClient(object):
 
     @property
     def server_status(self):
-        """What the server would report: its model and encoding settings."""
+        """The server's model and encoding settings (asked anew from a remote server)."""
         self._check_open()
+        if self._server:
+            status = self._server.status()
+            status.update({"client": self.identity, "server_ip": self.ip})
+            return status
         e = self._encoder
         return {
             "model_dir": e.model_dir,
@@ -133,7 +154,7 @@ class BertClient(object):
                           '- or, start a new server with a larger "max_seq_len"' % self.length_limit)
         self.request_id += 1
         req_id = self.request_id
-        vectors, tokens = self._run(texts, is_tokenized)
+        vectors, tokens = self._run(texts, is_tokenized, show_tokens or not blocking)
         response = Response(req_id, self.formatter(vectors), tokens)
         if not blocking:
             self.pending_request.add(req_id)
@@ -193,7 +214,9 @@ class BertClient(object):
         if self._closed:
             raise RuntimeError("this BertClient is closed; create a new one")
 
-    def _run(self, texts, is_tokenized):
+    def _run(self, texts, is_tokenized, show_tokens):
+        if self._server:
+            return self._server.encode(self.request_id, texts, is_tokenized, show_tokens)
         progress = None
         if self.timeout is not None and self.timeout >= 0:
             deadline = time.monotonic() + self.timeout / 1000.0

@@ -17,15 +17,41 @@ std::string resolve_model_dir(const std::string& model_dir) {
   return model_dir.empty() ? bertcpp::default_model_dir() : model_dir;
 }
 
+namespace {
+
+const char* kModelHelp = "model directory (config.json, vocab.txt, weights); default: the bundled bert-mini-uncased";
+
+// The options that choose the model and its pooling, the same for encode and serve.
+void add_model_options(CLI::App* cmd, ModelArgs& model) {
+  cmd->add_option("--model,-m", model.model_dir, kModelHelp);
+  cmd->add_option("--pooling", model.pooling, "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED or NONE")
+      ->capture_default_str();
+  cmd->add_option("--layer", model.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): several are concatenated")
+      ->capture_default_str()->delimiter(',');
+  cmd->add_option("--max-seq-len", model.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)")
+      ->check(CLI::Range(size_t{2}, size_t{1} << 20));
+  cmd->add_option("--batch-size", model.batch_size, "sequences per forward pass")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
+  cmd->add_option("--threads", model.threads, "threads (0: all cores)")
+      ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
+  cmd->add_option("--precision", model.precision,
+                  "float32 (matches transformers) or bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off)")
+      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16"}))
+      ->capture_default_str();
+  cmd->add_flag("--normalize", model.normalize, "L2-normalize each vector");
+}
+
+}  // namespace
+
 int run(const std::vector<std::string>& argv) {
   CLI::App app{"bertcpp: BERT encoders on the CPU. Text in, vectors out.", "bertcpp"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "bertcpp " BERTCPP_VERSION);
-  const std::string model_help = "model directory (config.json, vocab.txt, weights); default: the bundled bert-mini-uncased";
+  const std::string model_help = kModelHelp;
 
   EncodeArgs encode;
   CLI::App* encode_cmd = app.add_subcommand("encode", "Embed every text of a file into a .npy or .jsonl file, streaming");
-  encode_cmd->add_option("--model,-m", encode.model_dir, model_help);
+  add_model_options(encode_cmd, encode.model);
   encode_cmd->add_option("--input,-i", encode.input, "input: .txt (one text a line), .csv/.tsv (see --column) or .jsonl (see --field); "
                                                       "'first ||| second' is a sentence pair")
       ->required()->check(CLI::ExistingFile);
@@ -33,25 +59,28 @@ int run(const std::vector<std::string>& argv) {
       ->required();
   encode_cmd->add_option("--column", encode.column, "CSV column holding the text")->capture_default_str();
   encode_cmd->add_option("--field", encode.field, "JSON Lines field holding the text")->capture_default_str();
-  encode_cmd->add_option("--pooling", encode.pooling,
-                         "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED or NONE")
-      ->capture_default_str();
-  encode_cmd->add_option("--layer", encode.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): several are concatenated")
-      ->capture_default_str()->delimiter(',');
-  encode_cmd->add_option("--max-seq-len", encode.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)")
-      ->check(CLI::Range(size_t{2}, size_t{1} << 20));
-  encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
-  encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")
-      ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
-  encode_cmd->add_option("--precision", encode.precision,
-                         "float32 (matches transformers) or bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off)")
-      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16"}))
-      ->capture_default_str();
-  encode_cmd->add_flag("--normalize", encode.normalize, "L2-normalize each vector");
   encode_cmd->add_option("--chunk-size", encode.chunk_size, "texts held in memory at a time")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24))->capture_default_str();
   encode_cmd->add_flag("--quiet,-q", encode.quiet, "no progress on stderr");
+
+  ServeArgs serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve embeddings over HTTP (bert-as-service, OpenAI and TEI-style APIs), "
+                                                    "batching requests from many clients");
+  add_model_options(serve_cmd, serve.model);
+  serve_cmd->add_option("--host", serve.server.host, "address to listen on; anything but loopback exposes the server to the network")
+      ->capture_default_str();
+  serve_cmd->add_option("--port,-p", serve.server.port, "port (0: any free port, printed at start)")->capture_default_str();
+  serve_cmd->add_option("--max-batch-tokens", serve.server.max_batch_tokens, "tokens one batch across requests holds at most")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-queue", serve.server.max_queue, "requests waiting for a batch; beyond: 503 with Retry-After")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes, "largest request body; beyond: 413")->capture_default_str();
+  serve_cmd->add_option("--max-inputs", serve.server.max_inputs, "texts a request at most; beyond: 413")->capture_default_str();
+  serve_cmd->add_option("--max-input-bytes", serve.server.max_input_bytes, "bytes a text at most; beyond: 413")->capture_default_str();
+  serve_cmd->add_option("--timeout", serve.server.timeout_seconds, "seconds a request may wait for its result; beyond: 504")->capture_default_str();
+  serve_cmd->add_option("--api-key", serve.server.api_key, "require 'Authorization: Bearer <key>' (visible in ps: prefer --api-key-file)");
+  serve_cmd->add_option("--api-key-file", serve.api_key_file, "file holding the API key (first line)")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--http-threads", serve.server.http_threads, "connections served at once")->capture_default_str();
 
   TokenizeArgs tokenize;
   CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "Print the WordPiece tokens, ids and offsets of a text");
@@ -89,6 +118,7 @@ int run(const std::vector<std::string>& argv) {
   InterruptScope interrupt;
   try {
     if (encode_cmd->parsed()) run_encode(encode);
+    if (serve_cmd->parsed()) run_serve(serve);
     if (tokenize_cmd->parsed()) run_tokenize(tokenize);
     if (fill_cmd->parsed()) run_fill_mask(fill);
     if (info_cmd->parsed()) run_info(info);

@@ -1,4 +1,4 @@
-// The bertcpp command line: `bertcpp encode|tokenize|fill-mask|info ...`.
+// The bertcpp command line: `bertcpp encode|serve|tokenize|fill-mask|info ...`.
 #pragma once
 
 #include <string>

@@ -1,6 +1,10 @@
 // One function a subcommand; cli.cpp parses the arguments into these option structs.
 #pragma once
 
+#include "server/server.h"
+
+#include <bertcpp/encoder.h>
+
 #include <cstddef>
 #include <optional>
 #include <ostream>
@@ -9,11 +13,9 @@
 
 namespace bertcpp::cli {
 
-struct EncodeArgs {
+// The model and pooling options `encode` and `serve` share.
+struct ModelArgs {
   std::string model_dir;  // empty: the bundled model
-  std::string input, output;
-  std::string column = "text";  // .csv
-  std::string field = "text";   // .jsonl
   std::string pooling = "REDUCE_MEAN";
   std::vector<int> layers = {-2};
   std::optional<size_t> max_seq_len;
@@ -21,10 +23,25 @@ struct EncodeArgs {
   int threads = 0;
   bool normalize = false;
   std::string precision = "float32";
+};
+EncoderOptions encoder_options(const ModelArgs& args);
+
+struct EncodeArgs {
+  ModelArgs model;
+  std::string input, output;
+  std::string column = "text";  // .csv
+  std::string field = "text";   // .jsonl
   size_t chunk_size = 4096;  // texts read, encoded and written at a time: bounds memory
   bool quiet = false;
 };
 void run_encode(const EncodeArgs& args);
+
+struct ServeArgs {
+  ModelArgs model;
+  server::ServerOptions server;  // its encoder options come from `model`; defaults live there
+  std::string api_key_file;
+};
+void run_serve(const ServeArgs& args);
 
 struct TokenizeArgs {
   std::string model_dir;

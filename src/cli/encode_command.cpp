@@ -27,11 +27,7 @@ bool is_jsonl(const std::string& path) {
 
 }  // namespace
 
-void run_encode(const EncodeArgs& args) {
-  if (!is_npy(args.output) && !is_jsonl(args.output))
-    throw std::invalid_argument("--output " + args.output + ": expected a .npy or .jsonl file name");
-  if (args.chunk_size == 0) throw std::invalid_argument("--chunk-size must be at least 1");
-
+EncoderOptions encoder_options(const ModelArgs& args) {
   EncoderOptions options;
   options.model_dir = resolve_model_dir(args.model_dir);
   options.pooling = parse_pooling_strategy(args.pooling);
@@ -41,6 +37,15 @@ void run_encode(const EncodeArgs& args) {
   options.threads = args.threads;
   options.precision = parse_precision(args.precision);
   options.normalize = args.normalize;
+  return options;
+}
+
+void run_encode(const EncodeArgs& args) {
+  if (!is_npy(args.output) && !is_jsonl(args.output))
+    throw std::invalid_argument("--output " + args.output + ": expected a .npy or .jsonl file name");
+  if (args.chunk_size == 0) throw std::invalid_argument("--chunk-size must be at least 1");
+
+  const EncoderOptions options = encoder_options(args.model);
   // Token vectors only stack into one array when every text has the same length T.
   if (options.pooling == PoolingStrategy::None && !options.max_seq_len)
     throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");

@@ -1,5 +1,7 @@
 #include "cli/text_reader.h"
 
+#include <bertcpp/tokenizer/pair_marker.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -16,13 +18,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 }  // namespace
-
-TextInput split_pair(std::string text) {
-  const std::string marker = " ||| ";
-  const size_t at = text.rfind(marker);  // bert-as-service: ^(.*) \|\|\| (.*)$, greedy
-  if (at == std::string::npos) return {std::move(text), std::nullopt};
-  return {text.substr(0, at), text.substr(at + marker.size())};
-}
 
 TextReader::TextReader(const std::string& path, const std::string& column, const std::string& field)
     : path_(path), field_(field) {

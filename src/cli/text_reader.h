@@ -40,6 +40,4 @@ class TextReader {
   size_t line_ = 0;
 };
 
-TextInput split_pair(std::string text);
-
 }  // namespace bertcpp::cli

@@ -28,11 +28,11 @@ def test_defaults_are_the_servers(bc):
     assert bc.status["client_version"] and bc.status["num_request"] >= 1
 
 
-def test_article_code_runs_unchanged():
-    # from the article: bc = BertClient(ip="YOUR_SERVER_IP"); bc.encode(list_of_tweets)
-    bc = BertClient(ip="YOUR_SERVER_IP")
-    assert bc.encode(["tweet one", "another tweet #MAGA"]).shape == (2, 256)
-    bc.close()
+def test_ip_means_a_server_never_a_silent_local_model():
+    # from the article: bc = BertClient(ip="YOUR_SERVER_IP") needs a `bertcpp serve` there
+    # (tests/python/test_server.py runs it against one); without one it fails loudly.
+    with pytest.raises(ConnectionError, match="cannot reach the bertcpp server at http://YOUR_SERVER_IP:8125"):
+        BertClient(ip="YOUR_SERVER_IP")
 
 
 def test_input_checks_and_messages(bc):
