@@ -12,8 +12,10 @@
 # binary once per variant ([generic], [neon]). Safe to run again: installed packages and an
 # existing build are reused.
 #
-# Takes about 12 minutes on 2 busy cores from nothing (apt ~2 min, build ~6, ctest ~4);
-# qemu makes the tests 5-20x slower than native, so it says nothing about NEON's speed.
+# Takes about 35 minutes from nothing on 2 cores shared with other builds (load 7-9): apt ~1
+# min, build ~12, ctest ~22, most of it the model's and encoder's tests under emulation
+# (bert_model_test ~8 min per variant); an unchanged build is only the ctest part. qemu says
+# nothing about NEON's speed.
 # Env: JOBS (build and ctest parallelism, default 2), CTEST_ARGS (extra ctest arguments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
