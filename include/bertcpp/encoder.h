@@ -4,10 +4,17 @@
 //   bertcpp::RowMatrix v = encoder.encode({{"I love data science"}, {"We went to the bank"}});
 //   // v: [2, 256], REDUCE_MEAN of layer -2, as bert-as-service serves by default
 //
+// A sentence-transformers folder gives what SentenceTransformer(dir).encode gives:
+//   bertcpp::EncoderOptions o;
+//   o.model_dir = "all-MiniLM-L6-v2";        // its Pooling, Dense, Normalize, max_seq_length
+//   bertcpp::RowMatrix e = bertcpp::Encoder(o).encode({{"A sentence"}});
+//
 // Inputs are sorted by length and packed into batches under a token budget, so no work is
 // spent on padding; results come back in input order, equal whatever the batching.
 #pragma once
 
+#include <bertcpp/encoder/modules.h>
+#include <bertcpp/heads/dense.h>
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/tokenizer.h>
@@ -24,23 +31,46 @@ namespace bertcpp {
 // else the one installed or built beside the library.
 std::string default_model_dir();
 
+// What to do with a text longer than the model reads at once (max_tokens()).
+enum class LongText {
+  Truncate,  // keep the first max_tokens() tokens, as sentence-transformers and bert-as-service do
+  Error,     // std::invalid_argument naming the input (only an explicit max_seq_len truncates)
+  Window,    // split into overlapping windows of max_tokens(), pool each, then average the windows'
+             // vectors weighted by their token counts (max pooling: the max over windows)
+};
+// "truncate", "error", "window" (case-insensitive); std::invalid_argument listing them.
+LongText parse_long_text(const std::string& name);
+const char* to_string(LongText mode);
+
 struct EncoderOptions {
   std::string model_dir;  // empty: default_model_dir()
-  PoolingStrategy pooling = PoolingStrategy::ReduceMean;
+  // Unset: the model folder's choice. A sentence-transformers folder (modules.json) gives its
+  // Pooling modes of the last layer, then its Dense and Normalize modules; any other folder
+  // bert-as-service's REDUCE_MEAN of layer -2. Setting pooling or pooling_layers replaces the
+  // folder's whole chain after the transformer (Pooling, Dense, Normalize).
+  std::optional<PoolingStrategy> pooling;
   // bert-as-service's numbering: -1 is the last encoder layer, -2 the one before, k >= 0 is
   // encoder layer k (0-based). Several layers are concatenated in the order given; only the
   // layers up to the deepest one listed are run. CLS_POOLED ignores it (the pooler reads the last).
-  std::vector<int> pooling_layers = {-2};
-  // Tokens per sequence including [CLS]/[SEP]; longer inputs are truncated to it. Unset: no
-  // truncation, and a sequence longer than max_position_embeddings is std::invalid_argument.
+  std::optional<std::vector<int>> pooling_layers;
+  // Tokens per sequence including [CLS]/[SEP]. Unset: the folder's max_seq_length
+  // (sentence_bert_config.json), else max_position_embeddings. See long_text.
   std::optional<size_t> max_seq_len;
+  LongText long_text = LongText::Truncate;
+  // Window mode: tokens shared by neighbouring windows. Unset: a quarter of a window.
+  std::optional<size_t> window_overlap;
   int threads = 0;          // 0: all cores
   size_t batch_size = 32;   // sequences per forward pass at most
-  bool normalize = false;   // L2-normalize each output row
+  // L2-normalize each output row. Unset: as the folder's chain says (its Normalize modules), else no.
+  std::optional<bool> normalize;
   // float32 (matches transformers) or bfloat16 (about twice as fast where the CPU has
   // AVX512_BF16, ~1e-2 off); see model/packed_linear.h. Used when the Encoder loads the model.
   Precision precision = Precision::Float32;
   TokenizerOptions tokenizer;  // lowercase etc. follow the vocabulary unless set
+  // Text put before every text (sentence-transformers' prompts): `prompt` itself, else the
+  // folder's prompt named `prompt_name`, else its default_prompt_name, else none.
+  std::optional<std::string> prompt;
+  std::optional<std::string> prompt_name;
 };
 
 // Called after each batch with (sequences done, total); return false to cancel, which makes
@@ -62,23 +92,59 @@ class Encoder {
   // T = max_seq_len if set, else the longest sequence of this call (bert-as-service's layout).
   // Throws std::invalid_argument for an empty list.
   RowMatrix encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
+  // Encodings longer than max_tokens() are split into windows (LongText::Window) or refused.
   RowMatrix encode_encodings(const std::vector<Encoding>& encodings,
                              const ProgressCallback& progress = {}) const;
+  // The prompt put before each text, then truncated to truncation_length().
   std::vector<Encoding> tokenize(const std::vector<TextInput>& inputs) const;
 
-  // Width of one output row: H per pooling layer (2H for mean-max), H for CLS_POOLED; for
-  // NONE max_seq_len * H per layer, or 0 when max_seq_len is unset (it depends on the call).
+  // Width of one output row (output_row_shape's product); for NONE without max_seq_len 0 (it
+  // depends on the call).
   size_t dim() const;
+  // Shape of one output row: {width}, or {tokens, H * layers} for NONE, `tokens` being the
+  // call's T. The one answer the C++ caller, the CLI and the Python module all use.
+  std::vector<size_t> output_row_shape(size_t tokens) const;
+
+  // The options as given (model_dir filled in); what they resolved to is below.
   const EncoderOptions& options() const { return options_; }
+  const std::vector<PoolingStrategy>& pooling_modes() const { return pooling_modes_; }
+  const std::vector<int>& pooling_layers() const { return pooling_layers_; }
+  std::optional<size_t> max_seq_len() const { return max_seq_len_; }
+  // The most tokens one forward pass reads: max_seq_len(), else max_position_embeddings.
+  size_t max_tokens() const;
+  // What tokenize() truncates to: max_tokens() when truncating, else only an explicit max_seq_len.
+  std::optional<size_t> truncation_length() const;
+  const std::string& prompt() const { return prompt_; }
+  // The sentence-transformers chain when the folder has one (else null); whether it is applied
+  // (options that replace it leave it unused).
+  const SentenceModules* sentence_modules() const { return modules_ ? &*modules_ : nullptr; }
+  bool applies_sentence_modules() const { return apply_chain_; }
+  // "Transformer(...) -> Pooling(mean) -> Normalize" or "bert-as-service: REDUCE_MEAN of layer -2".
+  std::string describe() const;
+
   const BertModel& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   std::shared_ptr<const BertModel> model_ptr() const { return model_; }
   std::shared_ptr<const Tokenizer> tokenizer_ptr() const { return tokenizer_; }
 
  private:
+  void resolve();  // options_ + the folder -> the members below
+  RowMatrix pool_encodings(const std::vector<Encoding>& encodings, const std::vector<int64_t>& excluded,
+                           const ProgressCallback& progress) const;
+  void apply_chain(RowMatrix& pooled) const;
+
   std::shared_ptr<const BertModel> model_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   EncoderOptions options_;
+  std::optional<SentenceModules> modules_;
+  bool apply_chain_ = false;
+  std::vector<DenseLayer> dense_;
+  std::vector<PoolingStrategy> pooling_modes_;
+  std::vector<int> pooling_layers_;
+  std::optional<size_t> max_seq_len_;
+  bool normalize_ = false;  // after the chain
+  std::string prompt_;
+  size_t prompt_tokens_ = 0;  // [CLS] + the prompt's tokens: masked out when the Pooling excludes the prompt
 };
 
 }  // namespace bertcpp

@@ -34,28 +34,45 @@ class Encoder:
 
     model_dir: a directory with config.json / bert_config.json, vocab.txt and weights
         (safetensors, PyTorch .bin or a TensorFlow checkpoint); None = the bundled model.
+        A sentence-transformers folder (modules.json) gives SentenceTransformer's embeddings:
+        its Pooling, Dense and Normalize modules, max_seq_length and prompts.
     pooling_strategy: REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN (FIRST_TOKEN),
-        SEP_TOKEN (LAST_TOKEN), CLS_POOLED or NONE (token vectors, zero padded).
+        SEP_TOKEN (LAST_TOKEN), CLS_POOLED, MEAN_SQRT_LEN_TOKENS, WEIGHTED_MEAN or NONE (token
+        vectors, zero padded). None = the folder's choice (its Pooling module, else REDUCE_MEAN);
+        setting it (or pooling_layer) replaces a sentence-transformers folder's chain.
     pooling_layer: int or list of ints, negative from the last layer; a list concatenates.
-    max_seq_len: tokens per text incl. [CLS]/[SEP], longer texts truncated; None = no truncation.
+        None = -1 for a sentence-transformers folder, else -2.
+    max_seq_len: tokens per text incl. [CLS]/[SEP]. None = the folder's max_seq_length, else
+        max_position_embeddings.
+    long_text: texts longer than that: "truncate" (default), "error" (ValueError), or "window"
+        (overlapping windows, window_overlap tokens apart, averaged weighted by their tokens).
+    normalize: None = as the folder says (its Normalize module), else False/True.
+    prompt_name / prompt: a prompt of the folder's config_sentence_transformers.json, or a text,
+        put before every text (default: the folder's default_prompt_name).
     threads: None = all cores.
     precision: "float32" (matches transformers) or "bfloat16" (the layers' products in bfloat16,
         about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32).
     """
 
-    def __init__(self, model_dir=None, pooling_strategy="REDUCE_MEAN", pooling_layer=-2, max_seq_len=None,
-                 threads=None, batch_size=32, normalize=False, precision="float32"):
-        layers = [pooling_layer] if isinstance(pooling_layer, (int, np.integer)) else [int(x) for x in pooling_layer]
-        if not layers:
-            raise ValueError("pooling_layer must name at least one layer")
+    def __init__(self, model_dir=None, pooling_strategy=None, pooling_layer=None, max_seq_len=None,
+                 threads=None, batch_size=32, normalize=None, precision="float32", long_text="truncate",
+                 window_overlap=None, prompt_name=None, prompt=None):
+        layers = None
+        if pooling_layer is not None:
+            layers = [pooling_layer] if isinstance(pooling_layer, (int, np.integer)) else [int(x) for x in pooling_layer]
+            if not layers:
+                raise ValueError("pooling_layer must name at least one layer")
         if batch_size is None or int(batch_size) < 1:
             raise ValueError("batch_size must be a positive integer, got %r" % (batch_size,))
         self.model_dir = resolve_model_dir(model_dir)
-        self.normalize = bool(normalize)
+        self.normalize = bool(normalize)  # per-call default; the core applies the constructor's value
         self.precision = str(precision)
-        self._core = _bertcpp.Encoder(self.model_dir, str(pooling_strategy), [int(x) for x in layers],
-                                      max_seq_len, int(threads or 0), int(batch_size), self.precision)
+        self._core = _bertcpp.Encoder(self.model_dir, None if pooling_strategy is None else str(pooling_strategy),
+                                      layers, max_seq_len, int(threads or 0), int(batch_size), self.precision,
+                                      None if normalize is None else bool(normalize), str(long_text),
+                                      window_overlap, prompt_name, prompt)
         self._by_batch_size = {int(batch_size): self._core}
+        self._by_prompt = {}
 
     # ---- description ----
     @property
@@ -94,6 +111,20 @@ class Encoder:
     def batch_size(self):
         return self._core.batch_size
 
+    @property
+    def description(self):
+        """What the encoder computes: the sentence-transformers chain it applies, or bert-as-service's pooling."""
+        return self._core.description
+
+    @property
+    def prompts(self):
+        """The folder's prompts (config_sentence_transformers.json), {} otherwise."""
+        return dict(self._core.prompts)
+
+    @property
+    def similarity_fn_name(self):
+        return self._core.similarity_fn_name
+
     def __repr__(self):
         return "Encoder(model_dir=%r, pooling_strategy=%r, pooling_layer=%r, max_seq_len=%r, precision=%r, dim=%d)" % (
             self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len, self.precision, self.dim)
@@ -109,16 +140,26 @@ class Encoder:
             self._by_batch_size[batch_size] = self._core.with_batch_size(batch_size)
         return self._by_batch_size[batch_size]
 
+    def _core_with_prompt(self, core, prompt_name, prompt):
+        """The core encoding with another prompt (model shared), cached per (batch size, prompt)."""
+        if prompt_name is None and prompt is None:
+            return core
+        key = (core.batch_size, prompt_name, prompt)
+        if key not in self._by_prompt:
+            self._by_prompt[key] = core.with_prompt(prompt_name, prompt)
+        return self._by_prompt[key]
+
     def encode(self, texts, batch_size=None, show_progress_bar=None, normalize=None, is_tokenized=False,
-               show_tokens=False, progress=None):
+               show_tokens=False, progress=None, prompt_name=None, prompt=None):
         """float32 array (n, dim), C-contiguous, row i for texts[i].
 
         texts: a list of str ("first ||| second" or a (first, second) tuple is a pair); a
             single str gives one row; with is_tokenized=True, a list of token lists.
         pooling NONE gives (n, T, H), zero padded. show_tokens=True returns (vectors, tokens).
         progress: optional callable(done, total) -> bool, called between batches; False cancels.
+        prompt_name / prompt: for this call, as the constructor's (sentence-transformers' encode).
         """
-        core = self._core_for(batch_size)
+        core = self._core_with_prompt(self._core_for(batch_size), prompt_name, prompt)
         if is_tokenized:
             if texts and all(isinstance(t, str) for t in texts):
                 texts = [texts]  # one tokenized text
@@ -173,7 +214,8 @@ class Encoder:
 
 
 # ---- module level: bertcpp.encode with a cached default encoder ----
-_ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision")
+_ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision",
+                      "long_text", "window_overlap")
 
 
 @functools.lru_cache(maxsize=8)

@@ -32,11 +32,19 @@ int run(const std::vector<std::string>& argv) {
   encode_cmd->add_option("--column", encode.column, "CSV column holding the text")->capture_default_str();
   encode_cmd->add_option("--field", encode.field, "JSON Lines field holding the text")->capture_default_str();
   encode_cmd->add_option("--pooling", encode.pooling,
-                         "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED or NONE")
+                         "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED, MEAN_SQRT_LEN_TOKENS, "
+                         "WEIGHTED_MEAN or NONE (default: a sentence-transformers folder's own chain, else REDUCE_MEAN)");
+  encode_cmd->add_option("--layer", encode.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): "
+                                                   "several are concatenated (default: -1 for a sentence-transformers folder, else -2)")
+      ->delimiter(',');
+  encode_cmd->add_option("--max-seq-len", encode.max_seq_len,
+                         "tokens per text incl. [CLS]/[SEP] (default: the folder's max_seq_length, else max_position_embeddings)");
+  encode_cmd->add_option("--long-text", encode.long_text,
+                         "texts longer than that: truncate, error, or window (overlapping windows averaged)")
+      ->check(CLI::IsMember({"truncate", "error", "window"}))
       ->capture_default_str();
-  encode_cmd->add_option("--layer", encode.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): several are concatenated")
-      ->capture_default_str()->delimiter(',');
-  encode_cmd->add_option("--max-seq-len", encode.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)");
+  encode_cmd->add_option("--prompt-name", encode.prompt_name, "a prompt of the folder's config_sentence_transformers.json");
+  encode_cmd->add_option("--prompt", encode.prompt, "text put before every input");
   encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")->capture_default_str();
   encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")->capture_default_str();
   encode_cmd->add_option("--precision", encode.precision,

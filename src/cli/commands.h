@@ -13,12 +13,15 @@ struct EncodeArgs {
   std::string input, output;
   std::string column = "text";  // .csv
   std::string field = "text";   // .jsonl
-  std::string pooling = "REDUCE_MEAN";
-  std::vector<int> layers = {-2};
+  // Unset: the model folder's choice (a sentence-transformers chain, else REDUCE_MEAN of -2).
+  std::optional<std::string> pooling;
+  std::vector<int> layers;  // empty: as pooling
   std::optional<size_t> max_seq_len;
+  std::string long_text = "truncate";
+  std::optional<std::string> prompt, prompt_name;
   size_t batch_size = 32;
   int threads = 0;
-  bool normalize = false;
+  bool normalize = false;  // only when given: unset leaves the folder's Normalize as it is
   std::string precision = "float32";
   size_t chunk_size = 4096;  // texts read, encoded and written at a time: bounds memory
   bool quiet = false;

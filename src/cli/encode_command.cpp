@@ -32,25 +32,26 @@ void run_encode(const EncodeArgs& args) {
 
   EncoderOptions options;
   options.model_dir = resolve_model_dir(args.model_dir);
-  options.pooling = parse_pooling_strategy(args.pooling);
-  options.pooling_layers = args.layers;
+  if (args.pooling) options.pooling = parse_pooling_strategy(*args.pooling);
+  if (!args.layers.empty()) options.pooling_layers = args.layers;
   options.max_seq_len = args.max_seq_len;
+  options.long_text = parse_long_text(args.long_text);
+  options.prompt = args.prompt;
+  options.prompt_name = args.prompt_name;
   options.batch_size = args.batch_size;
   options.threads = args.threads;
   options.precision = parse_precision(args.precision);
-  options.normalize = args.normalize;
-  // Token vectors only stack into one array when every text has the same length T.
-  if (options.pooling == PoolingStrategy::None && !options.max_seq_len)
-    throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
+  if (args.normalize) options.normalize = true;
   const Encoder encoder(options);
+  // Token vectors only stack into one array when every text has the same length T.
+  if (encoder.pooling_modes().front() == PoolingStrategy::None && !encoder.max_seq_len())
+    throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
 
   TextReader reader(args.input, args.column, args.field);
   std::unique_ptr<NpyWriter> npy;
   std::ofstream jsonl;
-  std::vector<int64_t> row_shape = {static_cast<int64_t>(encoder.dim())};
-  if (options.pooling == PoolingStrategy::None)
-    row_shape = {static_cast<int64_t>(*options.max_seq_len),
-                 static_cast<int64_t>(encoder.model().config().hidden_size * options.pooling_layers.size())};
+  std::vector<int64_t> row_shape;
+  for (size_t d : encoder.output_row_shape(encoder.max_seq_len().value_or(0))) row_shape.push_back(static_cast<int64_t>(d));
   if (is_npy(args.output)) {
     npy = std::make_unique<NpyWriter>(args.output, row_shape);
   } else {

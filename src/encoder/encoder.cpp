@@ -5,7 +5,10 @@
 #include "encoder/batching.h"
 #include "encoder/model_dir.h"
 
+#include <bertcpp/model/weights.h>
+
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <string>
 
@@ -51,21 +54,6 @@ int hidden_state_index(int layer, int num_layers) {
   return layer < 0 ? num_layers + 1 + layer : layer + 1;
 }
 
-void check_options(const EncoderOptions& options, const BertConfig& config) {
-  if (options.batch_size == 0) throw std::invalid_argument("EncoderOptions::batch_size must be at least 1");
-  if (options.pooling_layers.empty() && options.pooling != PoolingStrategy::ClsPooled) {
-    throw std::invalid_argument("EncoderOptions::pooling_layers is empty");
-  }
-  for (int layer : options.pooling_layers) hidden_state_index(layer, config.num_hidden_layers);
-  if (options.max_seq_len) {
-    const size_t n = *options.max_seq_len;
-    if (n < 2 || n > static_cast<size_t>(config.max_position_embeddings)) {
-      throw std::invalid_argument("EncoderOptions::max_seq_len = " + str(n) + " is outside [2, " +
-                                  "max_position_embeddings = " + std::to_string(config.max_position_embeddings) + "]");
-    }
-  }
-}
-
 // Ids index the word embeddings: a vocab larger than the matrix reads past it, a smaller one
 // means vocab.txt and the weights come from different models. Either way the vectors would be
 // meaningless, so refuse before encoding anything.
@@ -77,18 +65,61 @@ void check_vocab(const Vocab& vocab, const BertConfig& config) {
   }
 }
 
+// A single text's encoding ([CLS] A [SEP], one type) longer than `limit`, as windows of `limit`
+// tokens: each [first] chunk [last], chunks of limit - 2 content tokens overlapping by `overlap`.
+std::vector<Encoding> split_windows(const Encoding& e, size_t limit, size_t overlap, size_t index) {
+  for (int32_t type : e.type_ids)
+    if (type != 0)
+      throw std::invalid_argument("input " + str(index) + " is a text pair of " + str(e.size()) +
+                                  " tokens: window mode splits single texts only");
+  const size_t content = e.size() - 2, width = limit - 2;
+  const size_t step = width - std::min(overlap, width - 1);
+  std::vector<Encoding> windows;
+  for (size_t begin = 0;; begin += step) {
+    const size_t end = std::min(begin + width, content);
+    Encoding w;
+    w.ids.push_back(e.ids.front());
+    w.ids.insert(w.ids.end(), e.ids.begin() + 1 + begin, e.ids.begin() + 1 + end);
+    w.ids.push_back(e.ids.back());
+    w.type_ids.assign(w.ids.size(), 0);
+    w.attention_mask.assign(w.ids.size(), 1);
+    windows.push_back(std::move(w));
+    if (end == content) break;
+  }
+  return windows;
+}
+
 }  // namespace
+
+LongText parse_long_text(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "truncate") return LongText::Truncate;
+  if (lower == "error") return LongText::Error;
+  if (lower == "window") return LongText::Window;
+  throw std::invalid_argument("long_text \"" + name + "\" is not one of truncate, error, window");
+}
+
+const char* to_string(LongText mode) {
+  switch (mode) {
+    case LongText::Truncate: return "truncate";
+    case LongText::Error: return "error";
+    case LongText::Window: return "window";
+  }
+  return "?";
+}
 
 Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
   if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
-  model_ = std::make_shared<const BertModel>(BertModel::load(options_.model_dir, options_.precision));
+  if (is_sentence_transformers_folder(options_.model_dir)) modules_ = read_sentence_modules(options_.model_dir);
+  const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
+  model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision));
   TokenizerOptions tokenizer_options = options_.tokenizer;
   // Lower-casing is on only when both the options and the model directory allow it.
-  tokenizer_options.lowercase = tokenizer_options.lowercase && detail::model_dir_is_lowercase(options_.model_dir);
+  tokenizer_options.lowercase = tokenizer_options.lowercase && detail::model_dir_is_lowercase(dir);
   options_.tokenizer = tokenizer_options;
-  tokenizer_ = std::make_shared<const Tokenizer>(options_.model_dir + "/vocab.txt", tokenizer_options);
-  check_options(options_, model_->config());
-  check_vocab(tokenizer_->vocab(), model_->config());
+  tokenizer_ = std::make_shared<const Tokenizer>(dir + "/vocab.txt", tokenizer_options);
+  resolve();
 }
 
 Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const Tokenizer> tokenizer,
@@ -96,23 +127,142 @@ Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const T
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(std::move(options)) {
   if (!model_ || !tokenizer_) throw std::invalid_argument("Encoder: model and tokenizer must not be null");
   options_.tokenizer = tokenizer_->options();
-  check_options(options_, model_->config());
-  check_vocab(tokenizer_->vocab(), model_->config());
+  // The chain of a sentence-transformers folder named by model_dir applies to the given model too.
+  if (!options_.model_dir.empty() && is_sentence_transformers_folder(options_.model_dir))
+    modules_ = read_sentence_modules(options_.model_dir);
+  resolve();
+}
+
+void Encoder::resolve() {
+  const BertConfig& config = model_->config();
+  const EncoderOptions& o = options_;
+  if (o.batch_size == 0) throw std::invalid_argument("EncoderOptions::batch_size must be at least 1");
+  check_vocab(tokenizer_->vocab(), config);
+
+  // Explicit pooling replaces the folder's chain; normalize alone only overrides its Normalize.
+  apply_chain_ = modules_ && !o.pooling && !o.pooling_layers;
+  if (o.pooling) pooling_modes_ = {*o.pooling};
+  else if (apply_chain_) pooling_modes_ = modules_->pooling.modes;
+  else pooling_modes_ = {PoolingStrategy::ReduceMean};
+  pooling_layers_ = o.pooling_layers ? *o.pooling_layers : apply_chain_ ? std::vector<int>{-1} : std::vector<int>{-2};
+  normalize_ = o.normalize.value_or(false);
+
+  const bool cls_pooled = pooling_modes_ == std::vector<PoolingStrategy>{PoolingStrategy::ClsPooled};
+  if (pooling_layers_.empty() && !cls_pooled) throw std::invalid_argument("EncoderOptions::pooling_layers is empty");
+  for (int layer : pooling_layers_) hidden_state_index(layer, config.num_hidden_layers);
+  if (cls_pooled && !model_->weights().pooler)
+    throw std::invalid_argument("pooling CLS_POOLED: the checkpoint has no pooler (pooler.dense.weight)");
+  pooled_row_shape(pooling_modes_, 1, 1, 1);  // refuses NONE mixed with other modes
+
+  max_seq_len_ = o.max_seq_len;
+  if (!max_seq_len_ && modules_ && modules_->max_seq_length)
+    max_seq_len_ = std::min(*modules_->max_seq_length, static_cast<size_t>(config.max_position_embeddings));
+  if (o.max_seq_len) {
+    const size_t n = *o.max_seq_len;
+    if (n < 2 || n > static_cast<size_t>(config.max_position_embeddings)) {
+      throw std::invalid_argument("EncoderOptions::max_seq_len = " + str(n) + " is outside [2, " +
+                                  "max_position_embeddings = " + std::to_string(config.max_position_embeddings) + "]");
+    }
+  }
+  if (o.long_text == LongText::Window) {
+    if (pooling_modes_.front() == PoolingStrategy::None)
+      throw std::invalid_argument("long_text = window pools each window; pooling NONE (token vectors) cannot be windowed");
+    if (max_tokens() < 3) throw std::invalid_argument("long_text = window needs max_seq_len of at least 3");
+    if (o.window_overlap && *o.window_overlap >= max_tokens() - 2)
+      throw std::invalid_argument("EncoderOptions::window_overlap = " + str(*o.window_overlap) +
+                                  " must be less than a window's " + str(max_tokens() - 2) + " text tokens");
+  }
+
+  if (apply_chain_) {
+    const size_t pooled = pooled_row_shape(pooling_modes_, config.hidden_size, pooling_layers_.size(), 0)[0];
+    size_t width = pooled;
+    for (const PostPoolingStep& step : modules_->after_pooling) {
+      if (step.kind != PostPoolingStep::Kind::Dense) continue;
+      const DenseModule& d = modules_->dense[step.dense_index];
+      if (static_cast<size_t>(d.in_features) != width)
+        throw std::runtime_error(d.dir + "/config.json: in_features = " + std::to_string(d.in_features) +
+                                 " but the module before it gives vectors of width " + str(width));
+      dense_.push_back(DenseLayer::load(d));
+      width = static_cast<size_t>(d.out_features);
+    }
+  }
+
+  // Prompts (sentence-transformers): an explicit text, else a named one, else the default.
+  prompt_.clear();
+  if (o.prompt) {
+    prompt_ = *o.prompt;
+  } else if (o.prompt_name) {
+    if (!modules_ || !modules_->prompts.count(*o.prompt_name)) {
+      std::string names;
+      if (modules_)
+        for (const auto& [name, text] : modules_->prompts) names += (names.empty() ? "" : ", ") + name;
+      throw std::invalid_argument("prompt_name \"" + *o.prompt_name + "\" is not one of the model's prompts (" +
+                                  (names.empty() ? std::string("it has none") : names) + ")");
+    }
+    prompt_ = modules_->prompts.at(*o.prompt_name);
+  } else if (modules_ && modules_->default_prompt_name) {
+    prompt_ = modules_->prompts.at(*modules_->default_prompt_name);
+  }
+  // ST: prompt_length = len(tokenize(prompt)) - 1, i.e. [CLS] and the prompt's tokens.
+  prompt_tokens_ = 0;
+  if (!prompt_.empty() && apply_chain_ && !modules_->pooling.include_prompt)
+    prompt_tokens_ = tokenizer_->encode(prompt_).size() - 1;
+}
+
+size_t Encoder::max_tokens() const {
+  return max_seq_len_ ? *max_seq_len_ : static_cast<size_t>(model_->config().max_position_embeddings);
+}
+
+std::optional<size_t> Encoder::truncation_length() const {
+  switch (options_.long_text) {
+    case LongText::Truncate: return max_tokens();
+    case LongText::Error: return options_.max_seq_len;
+    case LongText::Window: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::vector<size_t> Encoder::output_row_shape(size_t tokens) const {
+  std::vector<size_t> shape = pooled_row_shape(pooling_modes_, static_cast<size_t>(model_->config().hidden_size),
+                                               pooling_layers_.size(), tokens);
+  if (apply_chain_ && shape.size() == 1) shape[0] = modules_->output_dim(shape[0]);
+  return shape;
 }
 
 size_t Encoder::dim() const {
-  const size_t H = static_cast<size_t>(model_->config().hidden_size);
-  const size_t layers = options_.pooling_layers.size();
-  switch (options_.pooling) {
-    case PoolingStrategy::ClsPooled: return H;
-    case PoolingStrategy::ReduceMeanMax: return 2 * H * layers;
-    case PoolingStrategy::None: return options_.max_seq_len ? *options_.max_seq_len * H * layers : 0;
-    default: return H * layers;
-  }
+  const bool token_level = pooling_modes_.front() == PoolingStrategy::None;
+  const std::vector<size_t> shape = output_row_shape(max_seq_len_.value_or(0));
+  return token_level ? shape[0] * shape[1] : shape[0];
+}
+
+std::string Encoder::describe() const {
+  if (apply_chain_) return "sentence-transformers: " + modules_->describe();
+  std::string s = "bert-as-service: ";
+  for (size_t i = 0; i < pooling_modes_.size(); ++i) s += (i ? "+" : "") + to_string(pooling_modes_[i]);
+  s += " of layer";
+  s += pooling_layers_.size() > 1 ? "s" : "";
+  for (size_t i = 0; i < pooling_layers_.size(); ++i) s += (i ? ", " : " ") + std::to_string(pooling_layers_[i]);
+  if (max_seq_len_) s += ", max_seq_len " + str(*max_seq_len_);
+  if (normalize_) s += ", normalized";
+  return s;
 }
 
 std::vector<Encoding> Encoder::tokenize(const std::vector<TextInput>& inputs) const {
-  return tokenizer_->encode_batch(inputs, options_.max_seq_len, static_cast<size_t>(std::max(options_.threads, 0)));
+  const size_t threads = static_cast<size_t>(std::max(options_.threads, 0));
+  std::vector<TextInput> prompted;
+  if (!prompt_.empty()) {
+    prompted = inputs;
+    for (TextInput& in : prompted) in.a = prompt_ + in.a;
+  }
+  const std::vector<TextInput>& texts = prompt_.empty() ? inputs : prompted;
+  std::vector<Encoding> encodings = tokenizer_->encode_batch(texts, truncation_length(), threads);
+  // Window mode splits single texts; a pair is truncated as in truncate mode.
+  if (options_.long_text == LongText::Window) {
+    for (size_t i = 0; i < texts.size(); ++i)
+      if (texts[i].b && encodings[i].size() > max_tokens())
+        encodings[i] = tokenizer_->encode_pair(texts[i].a, *texts[i].b, max_tokens());
+  }
+  return encodings;
 }
 
 RowMatrix Encoder::encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress) const {
@@ -122,47 +272,128 @@ RowMatrix Encoder::encode(const std::vector<TextInput>& inputs, const ProgressCa
 
 RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress) const {
   if (encodings.empty()) throw std::invalid_argument("Encoder::encode: the input list is empty");
+  const size_t limit = max_tokens();
+  const bool window = options_.long_text == LongText::Window;
+  // Window mode: long inputs become several rows of `expanded`, owner[r] says whose.
+  std::vector<Encoding> windows;
+  std::vector<size_t> owner;
+  bool split = false;
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    const size_t n = encodings[i].size();
+    if (n == 0) throw std::invalid_argument("input " + str(i) + " has no tokens");
+    if (n > limit && !window) {
+      const bool explicit_limit = max_seq_len_.has_value();
+      throw std::invalid_argument("input " + str(i) + " has " + str(n) + " tokens, more than " +
+                                  (explicit_limit ? "max_seq_len = " : "max_position_embeddings = ") + str(limit) +
+                                  "; use long_text = truncate (the default) or window");
+    }
+    if (n > limit) split = true;
+  }
+  std::vector<int64_t> excluded;
+  if (!split) {
+    if (prompt_tokens_ > 0) excluded.assign(encodings.size(), static_cast<int64_t>(prompt_tokens_));
+    RowMatrix pooled = pool_encodings(encodings, excluded, progress);
+    apply_chain(pooled);
+    return pooled;
+  }
+
+  const size_t overlap = options_.window_overlap.value_or((limit - 2) / 4);
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    const bool first_is_prompted = prompt_tokens_ > 0;
+    if (encodings[i].size() <= limit) {
+      windows.push_back(encodings[i]);
+      owner.push_back(i);
+      excluded.push_back(first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
+      continue;
+    }
+    std::vector<Encoding> parts = split_windows(encodings[i], limit, overlap, i);
+    for (size_t p = 0; p < parts.size(); ++p) {
+      windows.push_back(std::move(parts[p]));
+      owner.push_back(i);
+      excluded.push_back(p == 0 && first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
+    }
+  }
+  if (prompt_tokens_ == 0) excluded.clear();
+  const RowMatrix pooled = pool_encodings(windows, excluded, progress);
+
+  // Max pooling's columns take the max over windows; every other column the token-weighted mean.
+  const Eigen::Index H = model_->config().hidden_size;
+  std::vector<bool> is_max(static_cast<size_t>(pooled.cols()), false);
+  if (pooling_modes_.front() != PoolingStrategy::ClsPooled) {
+    Eigen::Index col = 0;
+    for (size_t l = 0; l < pooling_layers_.size(); ++l)
+      for (PoolingStrategy s : pooling_modes_) {
+        const auto w = static_cast<Eigen::Index>(pooling_mode(s).width_factor) * H;
+        for (Eigen::Index c = 0; c < w; ++c)
+          is_max[static_cast<size_t>(col + c)] =
+              s == PoolingStrategy::ReduceMax || (s == PoolingStrategy::ReduceMeanMax && c >= H);
+        col += w;
+      }
+  }
+  RowMatrix result = RowMatrix::Zero(static_cast<Eigen::Index>(encodings.size()), pooled.cols());
+  std::vector<double> weight(encodings.size(), 0.0);
+  std::vector<bool> seen(encodings.size(), false);
+  for (size_t r = 0; r < windows.size(); ++r) {
+    const size_t i = owner[r];
+    const float w = static_cast<float>(windows[r].size());
+    for (Eigen::Index c = 0; c < pooled.cols(); ++c) {
+      if (is_max[static_cast<size_t>(c)]) result(i, c) = seen[i] ? std::max(result(i, c), pooled(r, c)) : pooled(r, c);
+      else result(i, c) += w * pooled(r, c);
+    }
+    weight[i] += w;
+    seen[i] = true;
+  }
+  for (size_t i = 0; i < encodings.size(); ++i)
+    for (Eigen::Index c = 0; c < result.cols(); ++c)
+      if (!is_max[static_cast<size_t>(c)]) result(i, c) = static_cast<float>(result(i, c) / weight[i]);
+  apply_chain(result);
+  return result;
+}
+
+void Encoder::apply_chain(RowMatrix& pooled) const {
+  if (apply_chain_) {
+    size_t dense = 0;
+    for (const PostPoolingStep& step : modules_->after_pooling) {
+      if (step.kind == PostPoolingStep::Kind::Dense) pooled = dense_[dense++].apply(pooled);
+      else if (!options_.normalize.has_value()) l2_normalize_rows(pooled);  // explicit normalize overrides it
+    }
+  }
+  if (normalize_) l2_normalize_rows(pooled);
+}
+
+RowMatrix Encoder::pool_encodings(const std::vector<Encoding>& encodings, const std::vector<int64_t>& excluded,
+                                  const ProgressCallback& progress) const {
   const BertConfig& config = model_->config();
-  const size_t max_len = options_.max_seq_len ? *options_.max_seq_len
-                                              : static_cast<size_t>(config.max_position_embeddings);
   std::vector<size_t> lengths(encodings.size());
   size_t longest = 0;
   for (size_t i = 0; i < encodings.size(); ++i) {
     lengths[i] = encodings[i].size();
-    if (lengths[i] == 0) throw std::invalid_argument("input " + str(i) + " has no tokens");
-    if (lengths[i] > max_len) {
-      throw std::invalid_argument("input " + str(i) + " has " + str(lengths[i]) + " tokens, more than " +
-                                  (options_.max_seq_len ? "max_seq_len = " : "max_position_embeddings = ") +
-                                  str(max_len) + (options_.max_seq_len ? "" : "; set max_seq_len to truncate"));
-    }
     longest = std::max(longest, lengths[i]);
   }
 
   const int N = config.num_hidden_layers;
   const Eigen::Index H = config.hidden_size;
-  const PoolingStrategy strategy = options_.pooling;
+  const std::vector<PoolingStrategy>& modes = pooling_modes_;
+  const bool cls_pooled = modes.front() == PoolingStrategy::ClsPooled;
+  const bool tokens_only = modes.front() == PoolingStrategy::None;
   std::vector<int> layer_index;
-  for (int layer : options_.pooling_layers) layer_index.push_back(hidden_state_index(layer, N));
-  if (strategy == PoolingStrategy::ClsPooled) layer_index = {N};
+  for (int layer : pooling_layers_) layer_index.push_back(hidden_state_index(layer, N));
+  if (cls_pooled) layer_index = {N};
   const int deepest = *std::max_element(layer_index.begin(), layer_index.end());
 
   ForwardOptions forward;
   forward.num_layers = deepest;
-  forward.compute_pooler = strategy == PoolingStrategy::ClsPooled;
+  forward.compute_pooler = cls_pooled;
   // One layer that is the deepest run is the forward's last output; otherwise keep them all.
-  forward.output_hidden_states = strategy != PoolingStrategy::ClsPooled &&
-                                 !(layer_index.size() == 1 && layer_index[0] == deepest);
+  forward.output_hidden_states = !cls_pooled && !(layer_index.size() == 1 && layer_index[0] == deepest);
   forward.threads = options_.threads;
   // CLS pooling reads one token of the deepest layer: that layer computes only first tokens.
-  forward.first_token_only = strategy == PoolingStrategy::ClsPooled || strategy == PoolingStrategy::FirstToken;
+  forward.first_token_only = !needs_every_token(modes);
 
   const auto k = static_cast<Eigen::Index>(layer_index.size());
-  const Eigen::Index per_layer = strategy == PoolingStrategy::ReduceMeanMax ? 2 * H : H;
-  const Eigen::Index tokens_out = options_.max_seq_len ? static_cast<Eigen::Index>(*options_.max_seq_len)
-                                                       : static_cast<Eigen::Index>(longest);
-  const Eigen::Index width = strategy == PoolingStrategy::ClsPooled ? H
-                             : strategy == PoolingStrategy::None    ? tokens_out * H * k
-                                                                    : per_layer * k;
+  const std::vector<size_t> shape =
+      pooled_row_shape(modes, static_cast<size_t>(H), layer_index.size(), max_seq_len_.value_or(longest));
+  const auto width = static_cast<Eigen::Index>(shape.size() == 2 ? shape[0] * shape[1] : shape[0]);
   RowMatrix result = RowMatrix::Zero(static_cast<Eigen::Index>(encodings.size()), width);
 
   const detail::BatchPlan plan = detail::plan_batches(lengths, options_.batch_size, kTokenBudget);
@@ -173,10 +404,12 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
     auto hidden_of = [&](int index) -> const RowMatrix& {
       return forward.output_hidden_states ? out.hidden_states[static_cast<size_t>(index)] : out.hidden_states.back();
     };
+    std::vector<int64_t> batch_excluded;
+    for (size_t i : indices) batch_excluded.push_back(excluded.empty() ? 0 : excluded[i]);
 
-    if (strategy == PoolingStrategy::ClsPooled) {
+    if (cls_pooled) {
       for (size_t j = 0; j < indices.size(); ++j) result.row(indices[j]) = out.pooler_output.row(j);
-    } else if (strategy == PoolingStrategy::None) {
+    } else if (tokens_only) {
       // bert-as-service's layout: token t's vectors (one H block per pooling layer) at t * k * H.
       for (Eigen::Index li = 0; li < k; ++li) {
         const RowMatrix& hidden = hidden_of(layer_index[li]);
@@ -187,19 +420,24 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
         }
       }
     } else {
+      // Layer-major, then the modes in order: [layer 1: mode 1 | mode 2 ...][layer 2: ...].
+      Eigen::Index col = 0;
       for (Eigen::Index li = 0; li < k; ++li) {
-        // The deepest layer of a first-token-only forward is already one row per sequence.
-        const bool first_rows = forward.first_token_only && layer_index[li] == deepest;
-        const RowMatrix pooled = first_rows ? hidden_of(layer_index[li]) : pool(hidden_of(layer_index[li]), batch, strategy);
-        for (size_t j = 0; j < indices.size(); ++j) {
-          result.row(indices[j]).segment(li * per_layer, per_layer) = pooled.row(j);
+        for (PoolingStrategy mode : modes) {
+          const Eigen::Index w = static_cast<Eigen::Index>(pooling_mode(mode).width_factor) * H;
+          // The deepest layer of a first-token-only forward is already one row per sequence.
+          const bool first_rows = forward.first_token_only && layer_index[li] == deepest;
+          const RowMatrix pooled = first_rows ? hidden_of(layer_index[li])
+                                              : pool(hidden_of(layer_index[li]), batch, mode,
+                                                     excluded.empty() ? nullptr : &batch_excluded);
+          for (size_t j = 0; j < indices.size(); ++j) result.row(indices[j]).segment(col, w) = pooled.row(j);
+          col += w;
         }
       }
     }
     done += indices.size();
     if (progress && !progress(done, encodings.size())) throw Cancelled();
   }
-  if (options_.normalize) l2_normalize_rows(result);
   return result;
 }
 

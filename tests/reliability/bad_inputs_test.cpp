@@ -241,13 +241,16 @@ const std::vector<BadInput>& table() {
       // ---- input to the encoder and the tokenizer ----
       {"encode_empty_list", [](auto&) { bundled_encoder().encode({}); }, Kind::InvalidArgument,
        "Encoder::encode: the input list is empty"},
-      {"encode_too_long_without_truncation",
+      {"encode_too_long_when_long_text_is_error",
        [](auto&) {
          std::string text;
          for (int i = 0; i < 600; ++i) text += "word ";
-         bundled_encoder().encode({{text, std::nullopt}});
+         bertcpp::EncoderOptions options;
+         options.long_text = bertcpp::LongText::Error;
+         bertcpp::Encoder(bundled_encoder().model_ptr(), bundled_encoder().tokenizer_ptr(), options).encode({{text, std::nullopt}});
        },
-       Kind::InvalidArgument, "input 0 has 602 tokens, more than max_position_embeddings = 512; set max_seq_len to truncate"},
+       Kind::InvalidArgument,
+       "input 0 has 602 tokens, more than max_position_embeddings = 512; use long_text = truncate (the default) or window"},
       {"encoder_max_seq_len_too_small",
        [](auto&) {
          bertcpp::EncoderOptions o;
@@ -265,7 +268,7 @@ const std::vector<BadInput>& table() {
       {"encoder_pooling_layer_out_of_range",
        [](auto&) {
          bertcpp::EncoderOptions o;
-         o.pooling_layers = {4};
+         o.pooling_layers = std::vector<int>{4};
          bertcpp::Encoder e(bundled_encoder().model_ptr(), bundled_encoder().tokenizer_ptr(), o);
        },
        Kind::InvalidArgument, "pooling layer 4 is outside [-4, 3] for a model with 4 layers"},
