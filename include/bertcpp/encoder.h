@@ -14,6 +14,7 @@
 #pragma once
 
 #include <bertcpp/encoder/modules.h>
+#include <bertcpp/heads/classifier.h>
 #include <bertcpp/heads/dense.h>
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/pooling/pooling.h>
@@ -77,6 +78,12 @@ struct EncoderOptions {
 // encode throw bertcpp::Cancelled.
 using ProgressCallback = std::function<bool(size_t done, size_t total)>;
 
+// One document of Encoder::rerank: its index in the list given and its score.
+struct RankedDocument {
+  size_t index;
+  float score;
+};
+
 struct Cancelled : std::exception {
   const char* what() const noexcept override { return "encoding cancelled"; }
 };
@@ -122,6 +129,16 @@ class Encoder {
   // "Transformer(...) -> Pooling(mean) -> Normalize" or "bert-as-service: REDUCE_MEAN of layer -2".
   std::string describe() const;
 
+  // Sequence classification (BertForSequenceClassification folders: cross-encoders,
+  // rerankers, NLI): logits [n, labels] for texts or (a, b) pairs, truncated to max_tokens().
+  // std::runtime_error when the checkpoint has no classifier head.
+  RowMatrix predict(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
+  // The documents ordered by the classifier's score for (query, document), best first; the score
+  // is the head's (sigmoid of a reranker's single logit, else the first label's softmax).
+  std::vector<RankedDocument> rerank(const std::string& query, const std::vector<std::string>& documents) const;
+  // The classifier head, null when the checkpoint has none.
+  const SequenceClassifier* classifier() const { return classifier_ ? &*classifier_ : nullptr; }
+
   const BertModel& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   std::shared_ptr<const BertModel> model_ptr() const { return model_; }
@@ -137,6 +154,7 @@ class Encoder {
   std::shared_ptr<const Tokenizer> tokenizer_;
   EncoderOptions options_;
   std::optional<SentenceModules> modules_;
+  std::optional<SequenceClassifier> classifier_;
   bool apply_chain_ = false;
   std::vector<DenseLayer> dense_;
   std::vector<PoolingStrategy> pooling_modes_;

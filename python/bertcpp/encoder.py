@@ -204,6 +204,28 @@ class Encoder:
         return self._core.model.forward(as_ids(input_ids, "input_ids"), as_ids(attention_mask, "attention_mask"),
                                         as_ids(token_type_ids, "token_type_ids"), bool(output_hidden_states))
 
+    # ---- sequence classification (BertForSequenceClassification folders) ----
+    @property
+    def labels(self):
+        """The classifier's labels (config.json's id2label), [] without a classifier head."""
+        return list(self._core.labels)
+
+    def predict(self, texts, apply_activation=False, batch_size=None, progress=None):
+        """Classifier logits, float32 (n, labels), for str or (str, str) items; with
+        apply_activation=True the scores people read: softmax over several labels, sigmoid of a
+        single logit (a reranker), or the folder's sentence_transformers.activation_fn."""
+        if isinstance(texts, (str, tuple)):
+            texts = [texts]
+        return self._core_for(batch_size).predict(list(texts), progress, bool(apply_activation))
+
+    def rerank(self, query, documents, top_k=None):
+        """The documents ordered by the classifier's score for (query, document), best first:
+        a list of {"index", "score", "document"}."""
+        documents = list(documents)
+        ranked = self._core.rerank(query, documents)
+        ranked = ranked if top_k is None else ranked[:int(top_k)]
+        return [{"index": i, "score": float(s), "document": documents[i]} for i, s in ranked]
+
     def fill_mask(self, text, top_k=5):
         """For each [MASK] of text, in order: a list of top_k dicts {token, id, score}."""
         return _bertcpp.fill_mask(self._core.model, self._core.tokenizer, text, int(top_k))

@@ -181,6 +181,36 @@ void bind_encoder(py::module_& m) {
       .def_property_readonly("similarity_fn_name", [](const bertcpp::Encoder& e) {
         const auto* st = e.sentence_modules();
         return st ? st->similarity_fn_name : std::string("cosine");
+      })
+      // ---- sequence classification: cross-encoders, rerankers, NLI ----
+      .def(
+          "predict",
+          [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress, bool scores) {
+            std::vector<bertcpp::TextInput> inputs = to_text_inputs(texts);
+            bertcpp::RowMatrix out;
+            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback) {
+              out = encoder.predict(inputs, callback);
+              if (scores) out = encoder.classifier()->scores(out);
+            });
+            return to_numpy(std::move(out));
+          },
+          py::arg("texts"), py::arg("progress") = py::none(), py::arg("scores") = false,
+          "Logits [n, labels] (or scores: softmax / sigmoid) for str or (str, str) items.")
+      .def(
+          "rerank",
+          [](const bertcpp::Encoder& encoder, const std::string& query, const std::vector<std::string>& documents) {
+            std::vector<bertcpp::RankedDocument> ranked;
+            {
+              py::gil_scoped_release release;
+              ranked = encoder.rerank(query, documents);
+            }
+            py::list out;
+            for (const auto& r : ranked) out.append(py::make_tuple(r.index, r.score));
+            return out;
+          },
+          py::arg("query"), py::arg("documents"), "[(index, score)] best first.")
+      .def_property_readonly("labels", [](const bertcpp::Encoder& e) {
+        return e.classifier() ? e.classifier()->labels() : std::vector<std::string>{};
       });
 }
 

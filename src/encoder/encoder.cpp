@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <numeric>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -171,6 +174,16 @@ void Encoder::resolve() {
     if (o.window_overlap && *o.window_overlap >= max_tokens() - 2)
       throw std::invalid_argument("EncoderOptions::window_overlap = " + str(*o.window_overlap) +
                                   " must be less than a window's " + str(max_tokens() - 2) + " text tokens");
+  }
+
+  // A classification head (BertForSequenceClassification) when the checkpoint has one.
+  const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
+  if (!dir.empty() && model_->weights().tensors.count("classifier.weight")) {
+    const std::string config_path = find_config(dir);
+    std::ifstream in(config_path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    classifier_ = SequenceClassifier::from_model(*model_, text.str(), config_path);
   }
 
   if (apply_chain_) {
@@ -348,6 +361,41 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
       if (!is_max[static_cast<size_t>(c)]) result(i, c) = static_cast<float>(result(i, c) / weight[i]);
   apply_chain(result);
   return result;
+}
+
+RowMatrix Encoder::predict(const std::vector<TextInput>& inputs, const ProgressCallback& progress) const {
+  if (!classifier_)
+    throw std::runtime_error(options_.model_dir + ": the checkpoint has no sequence-classification head (classifier.weight)");
+  if (inputs.empty()) throw std::invalid_argument("Encoder::predict: the input list is empty");
+  const std::vector<Encoding> encodings =
+      tokenizer_->encode_batch(inputs, max_tokens(), static_cast<size_t>(std::max(options_.threads, 0)));
+  std::vector<size_t> lengths;
+  for (const Encoding& e : encodings) lengths.push_back(e.size());
+  ForwardOptions forward;
+  forward.compute_pooler = true;
+  forward.first_token_only = true;  // the pooler reads [CLS] of the last layer only
+  forward.threads = options_.threads;
+  RowMatrix logits(static_cast<Eigen::Index>(inputs.size()), static_cast<Eigen::Index>(classifier_->num_labels()));
+  size_t done = 0;
+  for (const std::vector<size_t>& indices : detail::plan_batches(lengths, options_.batch_size, kTokenBudget).batches) {
+    const ForwardOutput out = model_->forward(pack(encodings, indices), forward);
+    const RowMatrix batch_logits = classifier_->logits(out.pooler_output);
+    for (size_t j = 0; j < indices.size(); ++j) logits.row(indices[j]) = batch_logits.row(j);
+    done += indices.size();
+    if (progress && !progress(done, inputs.size())) throw Cancelled();
+  }
+  return logits;
+}
+
+std::vector<RankedDocument> Encoder::rerank(const std::string& query, const std::vector<std::string>& documents) const {
+  if (documents.empty()) throw std::invalid_argument("Encoder::rerank: the document list is empty");
+  std::vector<TextInput> pairs;
+  for (const std::string& d : documents) pairs.push_back({query, d});
+  const RowMatrix scores = classifier_ ? classifier_->scores(predict(pairs)) : predict(pairs);
+  std::vector<RankedDocument> ranked;
+  for (size_t i = 0; i < documents.size(); ++i) ranked.push_back({i, scores(static_cast<Eigen::Index>(i), 0)});
+  std::stable_sort(ranked.begin(), ranked.end(), [](const RankedDocument& a, const RankedDocument& b) { return a.score > b.score; });
+  return ranked;
 }
 
 void Encoder::apply_chain(RowMatrix& pooled) const {
