@@ -18,6 +18,8 @@
 #include <bertcpp/heads/dense.h>
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/pooling/pooling.h>
+#include <bertcpp/pooling/quantize.h>
+#include <bertcpp/pooling/similarity.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 
 #include <functional>
@@ -68,6 +70,9 @@ struct EncoderOptions {
   // AVX512_BF16, ~1e-2 off); see model/packed_linear.h. Used when the Encoder loads the model.
   Precision precision = Precision::Float32;
   TokenizerOptions tokenizer;  // lowercase etc. follow the vocabulary unless set
+  // Keep the first truncate_dim dimensions of each vector (Matryoshka models), after the
+  // folder's chain and before an explicit normalize, as sentence-transformers does.
+  std::optional<size_t> truncate_dim;
   // Text put before every text (sentence-transformers' prompts): `prompt` itself, else the
   // folder's prompt named `prompt_name`, else its default_prompt_name, else none.
   std::optional<std::string> prompt;
@@ -117,7 +122,8 @@ class Encoder {
   const std::vector<PoolingStrategy>& pooling_modes() const { return pooling_modes_; }
   const std::vector<int>& pooling_layers() const { return pooling_layers_; }
   std::optional<size_t> max_seq_len() const { return max_seq_len_; }
-  // The most tokens one forward pass reads: max_seq_len(), else max_position_embeddings.
+  // The most tokens one forward pass reads: max_seq_len(), else max_position_embeddings (and
+  // tokenizer_config.json's model_max_length when smaller).
   size_t max_tokens() const;
   // What tokenize() truncates to: max_tokens() when truncating, else only an explicit max_seq_len.
   std::optional<size_t> truncation_length() const;
@@ -128,6 +134,10 @@ class Encoder {
   bool applies_sentence_modules() const { return apply_chain_; }
   // "Transformer(...) -> Pooling(mean) -> Normalize" or "bert-as-service: REDUCE_MEAN of layer -2".
   std::string describe() const;
+
+  // similarity(a, b) [n, m] by the folder's similarity_fn_name (cosine unless it says otherwise).
+  RowMatrix similarity(const RowMatrix& a, const RowMatrix& b) const;
+  SimilarityFunction similarity_function() const;
 
   // Sequence classification (BertForSequenceClassification folders: cross-encoders,
   // rerankers, NLI): logits [n, labels] for texts or (a, b) pairs, truncated to max_tokens().
@@ -160,6 +170,7 @@ class Encoder {
   std::vector<PoolingStrategy> pooling_modes_;
   std::vector<int> pooling_layers_;
   std::optional<size_t> max_seq_len_;
+  std::optional<size_t> model_max_length_;  // tokenizer_config.json
   bool normalize_ = false;  // after the chain
   std::string prompt_;
   size_t prompt_tokens_ = 0;  // [CLS] + the prompt's tokens: masked out when the Pooling excludes the prompt

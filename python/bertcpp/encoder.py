@@ -49,6 +49,7 @@ class Encoder:
     normalize: None = as the folder says (its Normalize module), else False/True.
     prompt_name / prompt: a prompt of the folder's config_sentence_transformers.json, or a text,
         put before every text (default: the folder's default_prompt_name).
+    truncate_dim: keep the first truncate_dim dimensions (Matryoshka models).
     threads: None = all cores.
     precision: "float32" (matches transformers) or "bfloat16" (the layers' products in bfloat16,
         about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32).
@@ -56,7 +57,7 @@ class Encoder:
 
     def __init__(self, model_dir=None, pooling_strategy=None, pooling_layer=None, max_seq_len=None,
                  threads=None, batch_size=32, normalize=None, precision="float32", long_text="truncate",
-                 window_overlap=None, prompt_name=None, prompt=None):
+                 window_overlap=None, prompt_name=None, prompt=None, truncate_dim=None):
         layers = None
         if pooling_layer is not None:
             layers = [pooling_layer] if isinstance(pooling_layer, (int, np.integer)) else [int(x) for x in pooling_layer]
@@ -70,7 +71,7 @@ class Encoder:
         self._core = _bertcpp.Encoder(self.model_dir, None if pooling_strategy is None else str(pooling_strategy),
                                       layers, max_seq_len, int(threads or 0), int(batch_size), self.precision,
                                       None if normalize is None else bool(normalize), str(long_text),
-                                      window_overlap, prompt_name, prompt)
+                                      window_overlap, prompt_name, prompt, truncate_dim)
         self._by_batch_size = {int(batch_size): self._core}
         self._by_prompt = {}
 
@@ -150,7 +151,8 @@ class Encoder:
         return self._by_prompt[key]
 
     def encode(self, texts, batch_size=None, show_progress_bar=None, normalize=None, is_tokenized=False,
-               show_tokens=False, progress=None, prompt_name=None, prompt=None):
+               show_tokens=False, progress=None, prompt_name=None, prompt=None, output_precision="float32",
+               calibration_embeddings=None):
         """float32 array (n, dim), C-contiguous, row i for texts[i].
 
         texts: a list of str ("first ||| second" or a (first, second) tuple is a pair); a
@@ -158,6 +160,9 @@ class Encoder:
         pooling NONE gives (n, T, H), zero padded. show_tokens=True returns (vectors, tokens).
         progress: optional callable(done, total) -> bool, called between batches; False cancels.
         prompt_name / prompt: for this call, as the constructor's (sentence-transformers' encode).
+        output_precision: "float32", or "int8" / "uint8" / "binary" / "ubinary" with
+            sentence-transformers' quantize_embeddings semantics (int8 ranges from
+            calibration_embeddings when given, else from these vectors).
         """
         core = self._core_with_prompt(self._core_for(batch_size), prompt_name, prompt)
         if is_tokenized:
@@ -184,7 +189,14 @@ class Encoder:
                 bar.close()
         if self.normalize if normalize is None else normalize:
             _normalize_rows(vectors)
+        if output_precision != "float32":
+            vectors = quantize_embeddings(vectors, output_precision, calibration_embeddings=calibration_embeddings)
         return (vectors, tokens) if show_tokens else vectors
+
+    def similarity(self, a, b):
+        """[n, m] similarities of two sets of vectors by the folder's similarity_fn_name
+        (cosine unless config_sentence_transformers.json says dot, euclidean or manhattan)."""
+        return _bertcpp.similarity(a, b, self.similarity_fn_name)
 
     # ---- the model itself ----
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, output_hidden_states=False):
@@ -247,6 +259,13 @@ def _cached_encoder(key):
 
 def _cache_key(kwargs):
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+
+
+def quantize_embeddings(embeddings, precision, ranges=None, calibration_embeddings=None):
+    """sentence-transformers' quantize_embeddings: int8 / uint8 (per-dimension ranges from
+    `ranges` [2, dim], else calibration_embeddings, else the embeddings), binary / ubinary (bits
+    packed 8 a byte); float32 returns the embeddings."""
+    return _bertcpp.quantize_embeddings(embeddings, str(precision), ranges, calibration_embeddings)
 
 
 def encode(texts, **kwargs):

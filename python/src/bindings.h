@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,6 +22,7 @@ void bind_tokenizer(py::module_& m);
 void bind_model(py::module_& m);
 void bind_encoder(py::module_& m);
 void bind_cli(py::module_& m);
+void bind_vectors(py::module_& m);
 
 // A str is one text; a (str, str) tuple or list of two strs is a pair. Anything else is a
 // TypeError naming the element, so a bad row of a long list is easy to find.

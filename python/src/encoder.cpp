@@ -71,7 +71,8 @@ void bind_encoder(py::module_& m) {
                        const std::optional<std::vector<int>>& pooling_layers, std::optional<size_t> max_seq_len, int threads,
                        size_t batch_size, const std::string& precision, std::optional<bool> normalize,
                        const std::string& long_text, std::optional<size_t> window_overlap,
-                       const std::optional<std::string>& prompt_name, const std::optional<std::string>& prompt) {
+                       const std::optional<std::string>& prompt_name, const std::optional<std::string>& prompt,
+                       std::optional<size_t> truncate_dim) {
              bertcpp::EncoderOptions options;
              options.model_dir = model_dir;
              // Unset pooling/layers/normalize: the model folder decides (its sentence-transformers chain).
@@ -86,6 +87,7 @@ void bind_encoder(py::module_& m) {
              options.threads = threads;
              options.batch_size = batch_size;
              options.precision = bertcpp::parse_precision(precision);
+             options.truncate_dim = truncate_dim;
              py::gil_scoped_release release;
              return std::make_shared<bertcpp::Encoder>(options);
            }),
@@ -93,7 +95,7 @@ void bind_encoder(py::module_& m) {
            py::arg("pooling_layers") = py::none(), py::arg("max_seq_len") = py::none(),
            py::arg("threads") = 0, py::arg("batch_size") = 32, py::arg("precision") = "float32",
            py::arg("normalize") = py::none(), py::arg("long_text") = "truncate", py::arg("window_overlap") = py::none(),
-           py::arg("prompt_name") = py::none(), py::arg("prompt") = py::none())
+           py::arg("prompt_name") = py::none(), py::arg("prompt") = py::none(), py::arg("truncate_dim") = py::none())
       .def(
           "encode",
           [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress,

@@ -6,6 +6,7 @@
 #include "encoder/model_dir.h"
 
 #include <bertcpp/model/weights.h>
+#include <bertcpp/tokenizer/folder.h>
 
 #include <algorithm>
 #include <cctype>
@@ -117,11 +118,9 @@ Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
   if (is_sentence_transformers_folder(options_.model_dir)) modules_ = read_sentence_modules(options_.model_dir);
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
   model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision));
-  TokenizerOptions tokenizer_options = options_.tokenizer;
-  // Lower-casing is on only when both the options and the model directory allow it.
-  tokenizer_options.lowercase = tokenizer_options.lowercase && detail::model_dir_is_lowercase(dir);
-  options_.tokenizer = tokenizer_options;
-  tokenizer_ = std::make_shared<const Tokenizer>(dir + "/vocab.txt", tokenizer_options);
+  // vocab.txt and/or tokenizer.json; normalizer steps run when both the options and the folder ask.
+  tokenizer_ = std::make_shared<const Tokenizer>(load_folder_tokenizer(dir, options_.tokenizer));
+  options_.tokenizer = tokenizer_->options();
   resolve();
 }
 
@@ -139,6 +138,11 @@ Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const T
 void Encoder::resolve() {
   const BertConfig& config = model_->config();
   const EncoderOptions& o = options_;
+  const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
+  // tokenizer_config.json's model_max_length bounds a forward pass too (sentence-transformers'
+  // default max_seq_length is the smaller of it and max_position_embeddings).
+  if (!dir.empty()) model_max_length_ = read_tokenizer_config(dir).model_max_length;
+
   if (o.batch_size == 0) throw std::invalid_argument("EncoderOptions::batch_size must be at least 1");
   check_vocab(tokenizer_->vocab(), config);
 
@@ -177,7 +181,6 @@ void Encoder::resolve() {
   }
 
   // A classification head (BertForSequenceClassification) when the checkpoint has one.
-  const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
   if (!dir.empty() && model_->weights().tensors.count("classifier.weight")) {
     const std::string config_path = find_config(dir);
     std::ifstream in(config_path, std::ios::binary);
@@ -198,6 +201,17 @@ void Encoder::resolve() {
       dense_.push_back(DenseLayer::load(d));
       width = static_cast<size_t>(d.out_features);
     }
+  }
+
+  if (o.truncate_dim) {
+    if (pooling_modes_.front() == PoolingStrategy::None)
+      throw std::invalid_argument("truncate_dim applies to pooled vectors, not to pooling NONE's token vectors");
+    const size_t untruncated = apply_chain_ ? modules_->output_dim(pooled_row_shape(pooling_modes_, config.hidden_size,
+                                                                                    pooling_layers_.size(), 0)[0])
+                                            : pooled_row_shape(pooling_modes_, config.hidden_size, pooling_layers_.size(), 0)[0];
+    if (*o.truncate_dim < 1 || *o.truncate_dim > untruncated)
+      throw std::invalid_argument("EncoderOptions::truncate_dim = " + str(*o.truncate_dim) + " is outside [1, " +
+                                  str(untruncated) + "] (the model's output width)");
   }
 
   // Prompts (sentence-transformers): an explicit text, else a named one, else the default.
@@ -223,7 +237,9 @@ void Encoder::resolve() {
 }
 
 size_t Encoder::max_tokens() const {
-  return max_seq_len_ ? *max_seq_len_ : static_cast<size_t>(model_->config().max_position_embeddings);
+  if (max_seq_len_) return *max_seq_len_;
+  const auto positions = static_cast<size_t>(model_->config().max_position_embeddings);
+  return model_max_length_ ? std::min(*model_max_length_, positions) : positions;
 }
 
 std::optional<size_t> Encoder::truncation_length() const {
@@ -239,7 +255,16 @@ std::vector<size_t> Encoder::output_row_shape(size_t tokens) const {
   std::vector<size_t> shape = pooled_row_shape(pooling_modes_, static_cast<size_t>(model_->config().hidden_size),
                                                pooling_layers_.size(), tokens);
   if (apply_chain_ && shape.size() == 1) shape[0] = modules_->output_dim(shape[0]);
+  if (options_.truncate_dim && shape.size() == 1) shape[0] = std::min(shape[0], *options_.truncate_dim);
   return shape;
+}
+
+SimilarityFunction Encoder::similarity_function() const {
+  return parse_similarity_function(modules_ ? modules_->similarity_fn_name : "cosine");
+}
+
+RowMatrix Encoder::similarity(const RowMatrix& a, const RowMatrix& b) const {
+  return bertcpp::similarity(a, b, similarity_function());
 }
 
 size_t Encoder::dim() const {
@@ -406,6 +431,8 @@ void Encoder::apply_chain(RowMatrix& pooled) const {
       else if (!options_.normalize.has_value()) l2_normalize_rows(pooled);  // explicit normalize overrides it
     }
   }
+  if (options_.truncate_dim && static_cast<size_t>(pooled.cols()) > *options_.truncate_dim)
+    pooled = pooled.leftCols(static_cast<Eigen::Index>(*options_.truncate_dim)).eval();
   if (normalize_) l2_normalize_rows(pooled);
 }
 

@@ -129,6 +129,19 @@ TEST(SentenceTransformers, UnknownPromptNameListsTheFoldersPrompts) {
   }
 }
 
+TEST(SentenceTransformers, AFolderWithoutVocabTxtReadsTokenizerJson) {
+  if (!available("minilm-style")) GTEST_SKIP() << "shared fixtures absent";
+  const Variant v("minilm-style");
+  const std::filesystem::path copy = std::filesystem::path(::testing::TempDir()) / ("bertcpp-st-nojson-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(copy);
+  std::filesystem::create_directories(copy);
+  for (const auto& entry : std::filesystem::directory_iterator(v.dir))
+    if (entry.path().filename() != "vocab.txt") std::filesystem::create_symlink(entry.path(), copy / entry.path().filename());
+  const RowMatrix e = st_encoder(copy.string()).encode(v.inputs());
+  EXPECT_LT(testing::max_diff(e, testing::floats(v.reference, "embeddings")), kTolerance);
+  std::filesystem::remove_all(copy);
+}
+
 TEST(SentenceTransformers, DescribesTheChain) {
   if (!available("bge-style")) GTEST_SKIP() << "shared fixtures absent";
   EXPECT_EQ(st_encoder(kFixtures + "/bge-style").describe(),
