@@ -249,7 +249,7 @@ class Encoder:
 
 # ---- module level: bertcpp.encode with a cached default encoder ----
 _ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision",
-                      "long_text", "window_overlap")
+                      "long_text", "window_overlap", "truncate_dim")
 
 
 @functools.lru_cache(maxsize=8)

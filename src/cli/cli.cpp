@@ -45,6 +45,7 @@ int run(const std::vector<std::string>& argv) {
       ->capture_default_str();
   encode_cmd->add_option("--prompt-name", encode.prompt_name, "a prompt of the folder's config_sentence_transformers.json");
   encode_cmd->add_option("--prompt", encode.prompt, "text put before every input");
+  encode_cmd->add_option("--truncate-dim", encode.truncate_dim, "keep the first N dimensions of each vector (Matryoshka)");
   encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")->capture_default_str();
   encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")->capture_default_str();
   encode_cmd->add_option("--precision", encode.precision,

@@ -19,6 +19,7 @@ struct EncodeArgs {
   std::optional<size_t> max_seq_len;
   std::string long_text = "truncate";
   std::optional<std::string> prompt, prompt_name;
+  std::optional<size_t> truncate_dim;
   size_t batch_size = 32;
   int threads = 0;
   bool normalize = false;  // only when given: unset leaves the folder's Normalize as it is

@@ -38,6 +38,7 @@ void run_encode(const EncodeArgs& args) {
   options.long_text = parse_long_text(args.long_text);
   options.prompt = args.prompt;
   options.prompt_name = args.prompt_name;
+  options.truncate_dim = args.truncate_dim;
   options.batch_size = args.batch_size;
   options.threads = args.threads;
   options.precision = parse_precision(args.precision);

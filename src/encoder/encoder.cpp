@@ -119,7 +119,18 @@ Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
   model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision));
   // vocab.txt and/or tokenizer.json; normalizer steps run when both the options and the folder ask.
-  tokenizer_ = std::make_shared<const Tokenizer>(load_folder_tokenizer(dir, options_.tokenizer));
+  Tokenizer tokenizer = load_folder_tokenizer(dir, options_.tokenizer);
+  // sentence_bert_config.json's do_lower_case: sentence-transformers lower-cases the text itself
+  // before a (cased) tokenizer sees it; lower-casing in the normalizer does the same, with the
+  // tokenizer's own accent handling kept.
+  if (modules_ && modules_->do_lower_case.value_or(false) && !tokenizer.options().lowercase &&
+      options_.tokenizer.lowercase) {
+    TokenizerOptions lowered = tokenizer.options();
+    lowered.strip_accents = lowered.strip_accents.value_or(false);
+    lowered.lowercase = true;
+    tokenizer = Tokenizer(tokenizer.vocab(), lowered);
+  }
+  tokenizer_ = std::make_shared<const Tokenizer>(std::move(tokenizer));
   options_.tokenizer = tokenizer_->options();
   resolve();
 }

@@ -83,6 +83,21 @@ TEST(StPoolingModes, IncludePromptFalseLeavesThePromptsTokensOut) {
             1e-3f);
 }
 
+TEST(StPoolingModes, SentenceBertConfigDoLowerCaseLowerCasesForACasedTokenizer) {
+  const testing::StFolder folder({"mean_tokens"});
+  folder.write("tokenizer_config.json", R"({"do_lower_case": false})");
+  const std::vector<TextInput> upper = {{"HELLO World, Café", std::nullopt}};
+  const std::vector<TextInput> lower = {{"hello world, café", std::nullopt}};
+  EncoderOptions options;
+  options.model_dir = folder.path();
+  EXPECT_EQ(Encoder(options).tokenize(upper)[0].tokens[1], "[UNK]");  // cased: HELLO is not in the vocab
+  folder.write("sentence_bert_config.json", R"({"max_seq_length": 32, "do_lower_case": true})");
+  const Encoder lowering(options);
+  EXPECT_EQ(lowering.tokenize(upper)[0].ids, lowering.tokenize(lower)[0].ids);
+  EXPECT_EQ(lowering.tokenize(upper)[0].tokens[1], "hello");
+  EXPECT_EQ(lowering.max_tokens(), 32u);
+}
+
 TEST(StPoolingModes, PoolingTableGivesEveryWidth) {
   EXPECT_EQ(pooled_row_shape({PoolingStrategy::ReduceMeanMax}, 256, 2, 0), std::vector<size_t>{1024});
   EXPECT_EQ(pooled_row_shape({PoolingStrategy::ClsPooled}, 256, 2, 0), std::vector<size_t>{256});
