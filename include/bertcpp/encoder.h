@@ -17,6 +17,7 @@
 #include <bertcpp/heads/classifier.h>
 #include <bertcpp/heads/dense.h>
 #include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/family.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/pooling/quantize.h>
 #include <bertcpp/pooling/similarity.h>
@@ -165,6 +166,7 @@ class Encoder {
   EncoderOptions options_;
   std::optional<SentenceModules> modules_;
   std::optional<SequenceClassifier> classifier_;
+  const ModelFamily* family_ = nullptr;
   bool apply_chain_ = false;
   std::vector<DenseLayer> dense_;
   std::vector<PoolingStrategy> pooling_modes_;

@@ -5,6 +5,7 @@
 #include "encoder/batching.h"
 #include "encoder/model_dir.h"
 
+#include <bertcpp/model/family.h>
 #include <bertcpp/model/weights.h>
 #include <bertcpp/tokenizer/folder.h>
 
@@ -26,14 +27,17 @@ constexpr size_t kTokenBudget = 16384;
 
 std::string str(size_t v) { return std::to_string(v); }
 
-// The batch of encodings[indices], packed without copying their tokens and offsets.
-TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t>& indices) {
+// The batch of encodings[indices], packed without copying their tokens and offsets; positions
+// and token types as the model's family has them (model/family.h).
+TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t>& indices, const ModelFamily& family,
+                const BertConfig& config) {
+  const int32_t first_position = family.position_offset(config);
   TokenBatch batch;
   batch.offsets.push_back(0);
   for (size_t i : indices) {
     const Encoding& e = encodings[i];
     batch.ids.insert(batch.ids.end(), e.ids.begin(), e.ids.end());
-    if (e.type_ids.empty()) {
+    if (e.type_ids.empty() || !family.uses_token_types) {
       batch.type_ids.insert(batch.type_ids.end(), e.ids.size(), 0);
     } else if (e.type_ids.size() == e.ids.size()) {
       batch.type_ids.insert(batch.type_ids.end(), e.type_ids.begin(), e.type_ids.end());
@@ -41,7 +45,7 @@ TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t
       throw std::invalid_argument("input " + str(i) + " has " + str(e.ids.size()) + " ids but " +
                                   str(e.type_ids.size()) + " type ids");
     }
-    for (size_t t = 0; t < e.ids.size(); ++t) batch.positions.push_back(static_cast<int32_t>(t));
+    for (size_t t = 0; t < e.ids.size(); ++t) batch.positions.push_back(first_position + static_cast<int32_t>(t));
     batch.offsets.push_back(static_cast<int64_t>(batch.ids.size()));
   }
   return batch;
@@ -149,6 +153,7 @@ Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const T
 void Encoder::resolve() {
   const BertConfig& config = model_->config();
   const EncoderOptions& o = options_;
+  family_ = &family_for(config);
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
   // tokenizer_config.json's model_max_length bounds a forward pass too (sentence-transformers'
   // default max_seq_length is the smaller of it and max_position_embeddings).
@@ -414,7 +419,7 @@ RowMatrix Encoder::predict(const std::vector<TextInput>& inputs, const ProgressC
   RowMatrix logits(static_cast<Eigen::Index>(inputs.size()), static_cast<Eigen::Index>(classifier_->num_labels()));
   size_t done = 0;
   for (const std::vector<size_t>& indices : detail::plan_batches(lengths, options_.batch_size, kTokenBudget).batches) {
-    const ForwardOutput out = model_->forward(pack(encodings, indices), forward);
+    const ForwardOutput out = model_->forward(pack(encodings, indices, *family_, model_->config()), forward);
     const RowMatrix batch_logits = classifier_->logits(out.pooler_output);
     for (size_t j = 0; j < indices.size(); ++j) logits.row(indices[j]) = batch_logits.row(j);
     done += indices.size();
@@ -485,7 +490,7 @@ RowMatrix Encoder::pool_encodings(const std::vector<Encoding>& encodings, const 
   const detail::BatchPlan plan = detail::plan_batches(lengths, options_.batch_size, kTokenBudget);
   size_t done = 0;
   for (const std::vector<size_t>& indices : plan.batches) {
-    const TokenBatch batch = pack(encodings, indices);
+    const TokenBatch batch = pack(encodings, indices, *family_, config);
     const ForwardOutput out = model_->forward(batch, forward);
     auto hidden_of = [&](int index) -> const RowMatrix& {
       return forward.output_hidden_states ? out.hidden_states[static_cast<size_t>(index)] : out.hidden_states.back();

@@ -2,6 +2,7 @@
 #include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
 
 #include <bertcpp/heads/heads.h>
+#include <bertcpp/model/family.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,7 +26,7 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const
   }
   if (rows.empty()) throw std::invalid_argument("fill_mask: the text has no [MASK]: \"" + std::string(text) + "\"");
 
-  const TokenBatch batch = TokenBatch::from_encodings({encoding});
+  const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   const ForwardOutput out = model.forward(batch);
   const RowMatrix logits = model.mlm_logits(out.hidden_states.back(), rows);
 
@@ -55,7 +56,8 @@ float next_sentence_probability(const BertModel& model, const Tokenizer& tokeniz
   if (!model.has_nsp_head()) {
     throw std::runtime_error("next_sentence_probability: the checkpoint has no next-sentence head (cls.seq_relationship.*)");
   }
-  const TokenBatch batch = TokenBatch::from_encodings({tokenizer.encode_pair(a, b)});
+  const TokenBatch batch = TokenBatch::from_encodings({tokenizer.encode_pair(a, b)},
+                                                        family_for(model.config()).position_offset(model.config()));
   ForwardOptions options;
   options.compute_pooler = true;
   const RowMatrix logits = model.nsp_logits(model.forward(batch, options).pooler_output);
