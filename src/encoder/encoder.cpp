@@ -254,7 +254,9 @@ void Encoder::resolve() {
 
 size_t Encoder::max_tokens() const {
   if (max_seq_len_) return *max_seq_len_;
-  const auto positions = static_cast<size_t>(model_->config().max_position_embeddings);
+  // Positions past the family's offset (RoBERTa's first two are reserved) are what a sequence can use.
+  const auto positions =
+      static_cast<size_t>(model_->config().max_position_embeddings - family_->position_offset(model_->config()));
   return model_max_length_ ? std::min(*model_max_length_, positions) : positions;
 }
 
