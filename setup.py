@@ -7,6 +7,7 @@ command comes as a console script that runs the same C++ command-line code.
 Extra CMake arguments: BERTCPP_CMAKE_ARGS="-DBERTCPP_NATIVE=OFF ..." (e.g. for a portable wheel).
 """
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -42,9 +43,15 @@ class CMakeBuild(build_ext):
         subprocess.check_call(["cmake", "--install", build_dir, "--component", "python"])
 
 
+def project_version():
+    """The one version: CMakeLists.txt's project(VERSION), as the C++ library and the CLI report it."""
+    with open(os.path.join(ROOT, "CMakeLists.txt"), encoding="utf-8") as f:
+        return re.search(r"project\(bertcpp VERSION ([0-9.]+)", f.read()).group(1)
+
+
 setup(
     name="bertcpp",
-    version="0.1.0",
+    version=project_version(),
     description="BERT encoders on the CPU (C++/Eigen) with a bert-as-service compatible client",
     long_description=open(os.path.join(ROOT, "README.md"), encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -64,12 +64,10 @@ std::string load_average() {
   return one + " " + five + " " + fifteen;
 }
 
-bool has_avx512() {
-#ifdef __AVX512F__
-  return true;
-#else
-  return false;
-#endif
+std::string joined(const std::vector<std::string>& items) {
+  std::string s;
+  for (const std::string& item : items) s += (s.empty() ? "" : " ") + item;
+  return s;
 }
 
 // The pure-Eigen GEMM binary built next to this one.
@@ -125,8 +123,10 @@ int main(int argc, char** argv) {
   const std::vector<Shape> shapes = parse_shapes(shapes_text);
 
   std::printf("== machine ==\n");
-  std::printf("  cpu: %s, %u logical CPUs, AVX-512 build: %s, encoder products: packed kernel, heads: %s\n",
-              cpu_model().c_str(), std::thread::hardware_concurrency(), has_avx512() ? "yes" : "no", gemm_route());
+  const CpuInfo cpu = cpu_info();
+  std::printf("  cpu: %s, %u logical CPUs\n", cpu_model().c_str(), std::thread::hardware_concurrency());
+  std::printf("  kernel variant: %s (this CPU runs: %s; fast precisions: %s; BERTCPP_CPU_ISA forces one)\n",
+              cpu.isa.c_str(), joined(cpu.supported).c_str(), joined(cpu.precisions).c_str());
   std::printf("  load average at start: %s (other processes share these cores)\n", load_average().c_str());
   std::printf("  median of %d runs after one warm-up\n", reps);
   std::fflush(stdout);
@@ -228,12 +228,13 @@ int main(int argc, char** argv) {
 
   // The same weights with the products in bfloat16 (Precision::BFloat16), against float32 and
   // against ONNX Runtime's float32 (the baseline runs no bfloat16 model).
-  if (!skip_bf16 && precision_supported(Precision::BFloat16)) {
+  if (!skip_bf16) {
     const auto rounded = model_dir.empty() ? random_bert(bert_base_config(), Precision::BFloat16)
                                            : std::make_shared<const BertModel>(
                                                  BertModel::load(model_dir, Precision::BFloat16));
-    std::printf("\n== the same model in bfloat16 (Precision::BFloat16: products of bfloat16-rounded inputs, "
-                "float32 sums) ==\n");
+    std::printf("\n== the same model in bfloat16 (Precision::BFloat16: %s) ==\n",
+                precision_fast(Precision::BFloat16) ? "bfloat16 products in hardware, float32 sums"
+                                                    : "bfloat16 weights widened to float32 in the kernel");
     std::printf("  %-7s %3s | %9s %9s | %10s | %9s\n", "shape", "thr", "ms/batch", "tokens/s", "vs float32",
                 "vs ORT");
     for (int threads : thread_counts) {

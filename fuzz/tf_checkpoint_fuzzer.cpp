@@ -8,7 +8,7 @@
 
 #include <bertcpp/loaders/checkpoint.h>
 
-#include "loaders/crc32c.h"
+#include "kernels/crc32c.h"
 #include "loaders/protobuf_wire.h"
 
 #include <cstring>

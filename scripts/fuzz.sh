@@ -20,7 +20,7 @@ ALL_TARGETS=(tokenizer_fuzzer vocab_fuzzer config_fuzzer safetensors_fuzzer tf_c
 [ $# -gt 0 ] && TARGETS=("$@") || TARGETS=("${ALL_TARGETS[@]}")
 
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DBERTCPP_BUILD_FUZZERS=ON -DBERTCPP_USE_BLAS=OFF -DBERTCPP_BUILD_TESTS=OFF \
+  -DBERTCPP_BUILD_FUZZERS=ON -DBERTCPP_BUILD_TESTS=OFF \
   -DBERTCPP_BUILD_PYTHON=OFF -DBERTCPP_BUILD_CLI=OFF -DBERTCPP_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD_DIR" --target "${TARGETS[@]}" -j2
 

@@ -6,15 +6,14 @@
 #   scripts/sanitize.sh tsan
 #
 # ASan+UBSan runs every ctest test. TSan runs the tests that exercise threads (the encoder,
-# the model's threaded products and attention, batch tokenization, tests/reliability's concurrency tests), on an
-# Eigen-only build without OpenMP: OpenBLAS's and libgomp's own threads are not instrumented and
-# would report false races (the library then starts plain threads, which TSan sees).
+# the model's threaded products and attention, batch tokenization, tests/reliability's concurrency
+# tests, the thread pool). The library's only threads are its own pool's, which TSan sees.
 # Env: TSAN_TESTS (ctest -R regex for the TSan run), CTEST_JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] && MODES=("$@") || MODES=(asan tsan)
 CTEST_JOBS=${CTEST_JOBS:-2}
-TSAN_TESTS=${TSAN_TESTS:-Concurren|Thread|Parallel|Batch|Encoder|Forward|Tokenizer|PackedLinear}
+TSAN_TESTS=${TSAN_TESTS:-Concurren|Thread|Parallel|Pool|Fork|Batch|Encoder|Forward|Tokenizer|PackedLinear}
 COMMON=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTCPP_BUILD_PYTHON=OFF -DBERTCPP_BUILD_BENCH=OFF
         -DBERTCPP_BUILD_TESTS=ON)
 
@@ -29,8 +28,7 @@ for mode in "${MODES[@]}"; do
         ctest --test-dir build-asan --output-on-failure -j"$CTEST_JOBS"
       ;;
     tsan)
-      cmake -S . -B build-tsan "${COMMON[@]}" -DBERTCPP_SANITIZE=thread -DBERTCPP_USE_BLAS=OFF \
-        -DBERTCPP_OPENMP=OFF >/dev/null
+      cmake -S . -B build-tsan "${COMMON[@]}" -DBERTCPP_SANITIZE=thread >/dev/null
       cmake --build build-tsan -j2
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build-tsan --output-on-failure -j"$CTEST_JOBS" -R "$TSAN_TESTS"

@@ -8,6 +8,7 @@
 //
 //   bertcpp::EncoderOptions fast;
 //   fast.precision = bertcpp::Precision::BFloat16;  // ~1.9x on AVX512_BF16 CPUs, ~1e-2 off float32
+//   bertcpp::cpu_info().isa;                        // the kernel variant this CPU runs
 //
 // The pipeline, one folder a stage (each header is usable on its own):
 //   tokenizer/  text -> ids            Tokenizer, Vocab, Encoding
@@ -27,9 +28,13 @@
 // with results bit-identical to serial calls with the same options
 // (tests/reliability/concurrency_test.cpp). Each call keeps its workspace to itself. The hidden
 // states are the same bits whatever `threads` is and however the batch is grouped (threads
-// split whole products, never one sum); the pooler and heads go through OpenBLAS, whose global
-// thread count a call's `threads` also sets, and may differ in the last bits. Not safe: assigning to or destroying an object while
-// another thread uses it; a ProgressCallback runs on the calling thread.
+// split whole products, never one sum), on every kernel variant. `threads` = N means at most N
+// busy cores for that call, and no call changes a process-wide setting. Not safe: assigning to
+// or destroying an object while another thread uses it; a ProgressCallback runs on the calling
+// thread.
+//
+// CPUs: one build runs everywhere; the kernels are chosen at run time for the CPU (cpu.h,
+// BERTCPP_CPU_ISA to force one). fork: a child process starts its own thread pool.
 //
 // Untrusted input: the readers check every size, offset and checksum before use (fuzzed with
 // libFuzzer, fuzz/), and text of any bytes is accepted: invalid UTF-8 (incl. encoded
@@ -37,6 +42,7 @@
 // removed, and time is linear in the input (tests/reliability/text_hardening_test.cpp).
 #pragma once
 
+#include <bertcpp/cpu.h>
 #include <bertcpp/encoder.h>
 #include <bertcpp/encoder/modules.h>
 #include <bertcpp/heads/classifier.h>
@@ -44,8 +50,10 @@
 #include <bertcpp/heads/heads.h>
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/family.h>
 #include <bertcpp/loaders/config.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/folder.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 #include <bertcpp/tokenizer/tokenizer_json.h>
+#include <bertcpp/version.h>

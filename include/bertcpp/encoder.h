@@ -21,6 +21,7 @@
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/pooling/quantize.h>
 #include <bertcpp/pooling/similarity.h>
+#include <bertcpp/tokenizer/errors.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 
 #include <functional>
@@ -63,7 +64,7 @@ struct EncoderOptions {
   LongText long_text = LongText::Truncate;
   // Window mode: tokens shared by neighbouring windows. Unset: a quarter of a window.
   std::optional<size_t> window_overlap;
-  int threads = 0;          // 0: all cores
+    int threads = 0;          // 0: all cores; std::invalid_argument below 0 or above Tokenizer::kMaxThreads
   size_t batch_size = 32;   // sequences per forward pass at most
   // L2-normalize each output row. Unset: as the folder's chain says (its Normalize modules), else no.
   std::optional<bool> normalize;
@@ -90,10 +91,6 @@ struct RankedDocument {
   float score;
 };
 
-struct Cancelled : std::exception {
-  const char* what() const noexcept override { return "encoding cancelled"; }
-};
-
 class Encoder {
  public:
   explicit Encoder(EncoderOptions options = {});
@@ -103,13 +100,18 @@ class Encoder {
   // [n, dim()]. With PoolingStrategy::None: [n, T * k * H] for k pooling layers, token t's
   // vectors at columns [t * k * H, (t + 1) * k * H), zero past each sequence's end, with
   // T = max_seq_len if set, else the longest sequence of this call (bert-as-service's layout).
-  // Throws std::invalid_argument for an empty list.
-  RowMatrix encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
-  // Encodings longer than max_tokens() are split into windows (LongText::Window) or refused.
+  // Throws std::invalid_argument for an empty list, bertcpp::InputError naming the input for
+  // a bad one. Streams: texts are tokenized kStreamTexts at a time (ids only), so memory is
+  // the output plus a bounded working set. keep_going is polled while tokenizing (see
+  // BatchOptions); progress after each batch. Either returning false throws bertcpp::Cancelled.
+  // Texts longer than max_tokens() are truncated, refused or windowed (EncoderOptions::long_text).
+  RowMatrix encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {},
+                   const std::function<bool()>& keep_going = {}) const;
   RowMatrix encode_encodings(const std::vector<Encoding>& encodings,
                              const ProgressCallback& progress = {}) const;
   // The prompt put before each text, then truncated to truncation_length().
   std::vector<Encoding> tokenize(const std::vector<TextInput>& inputs) const;
+  static constexpr size_t kStreamTexts = 4096;
 
   // Width of one output row (output_row_shape's product); for NONE without max_seq_len 0 (it
   // depends on the call).
@@ -157,6 +159,10 @@ class Encoder {
 
  private:
   void resolve();  // options_ + the folder -> the members below
+  std::vector<Encoding> tokenize_slice(const std::vector<TextInput>& inputs, size_t first, size_t count,
+                                       bool ids_only, const std::function<bool()>& keep_going) const;
+  bool check_lengths(const std::vector<Encoding>& encodings, size_t first_index) const;
+  RowMatrix encode_slice(const std::vector<Encoding>& encodings, size_t first_index, const ProgressCallback& progress) const;
   RowMatrix pool_encodings(const std::vector<Encoding>& encodings, const std::vector<int64_t>& excluded,
                            const ProgressCallback& progress) const;
   void apply_chain(RowMatrix& pooled) const;

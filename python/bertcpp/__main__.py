@@ -1,6 +1,5 @@
 """The `bertcpp` command (python -m bertcpp ..., or the console script pip installs)."""
 import os
-import signal
 import sys
 
 from . import _bertcpp
@@ -10,13 +9,19 @@ from .models import bundled_model_dir
 def main(argv=None):
     if not hasattr(_bertcpp, "cli_main"):
         sys.exit("bertcpp: this build has no command-line tool (configured with -DBERTCPP_BUILD_CLI=OFF)")
-    # The command runs in C++ without the GIL: let Ctrl-C stop it as it stops the C++ binary.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    # The C++ side finds the bundled model through this variable when installed by pip.
-    os.environ.setdefault("BERTCPP_MODEL_DIR", bundled_model_dir())
+    # The command handles Ctrl-C itself (it stops cleanly and exits with 130) and puts the
+    # interpreter's handler back when it returns. The C++ side finds the bundled model through
+    # BERTCPP_MODEL_DIR when installed by pip: set for the call only.
     args = sys.argv[1:] if argv is None else list(argv)
     sys.stdout.flush()
-    return _bertcpp.cli_main(["bertcpp"] + args)
+    had = os.environ.get("BERTCPP_MODEL_DIR")
+    if had is None:
+        os.environ["BERTCPP_MODEL_DIR"] = bundled_model_dir()
+    try:
+        return _bertcpp.cli_main(["bertcpp"] + args)
+    finally:
+        if had is None:
+            os.environ.pop("BERTCPP_MODEL_DIR", None)
 
 
 if __name__ == "__main__":

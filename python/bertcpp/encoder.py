@@ -1,7 +1,10 @@
 """bertcpp.Encoder: texts -> numpy vectors, with bert-as-service's pooling options, and
 the model's own outputs (forward, fill_mask, next_sentence) for everything else."""
+import collections.abc
 import functools
+import numbers
 import re
+import reprlib
 
 import numpy as np
 
@@ -20,6 +23,53 @@ def _as_input(text, index):
     if isinstance(text, (tuple, list)) and len(text) == 2 and all(isinstance(t, str) for t in text):
         return tuple(text)
     raise TypeError("element %d must be a str or a (str, str) pair, got %s" % (index, type(text).__name__))
+
+
+def _as_token_list(tokens, index):
+    if isinstance(tokens, np.ndarray):
+        tokens = tokens.tolist()
+    if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
+        raise TypeError("with is_tokenized=True, element %d must be a list of str tokens, got %s"
+                        % (index, reprlib.repr(tokens)))
+    return list(tokens)
+
+
+def _materialize(texts):
+    """texts as a list, read once: a generator, a tuple, a numpy array or a pandas Series."""
+    if isinstance(texts, (str, bytes)):
+        return [texts]
+    # Iterating these gives column names, keys or an arbitrary order: rows would not line up.
+    if hasattr(texts, "columns") or isinstance(texts, (collections.abc.Mapping, collections.abc.Set)):
+        raise TypeError("texts must be a sequence of texts, got a %s: pass a list or one column"
+                        % type(texts).__name__)
+    if isinstance(texts, np.ndarray):
+        return texts.tolist()
+    if hasattr(texts, "tolist") and not isinstance(texts, list):  # pandas Series / Index
+        return list(texts.tolist())
+    try:
+        return list(texts)
+    except TypeError:
+        raise TypeError("texts must be a str or an iterable of str, got %s" % type(texts).__name__) from None
+
+
+def _check_int(name, value, minimum, allowed):
+    """value as an int; TypeError/ValueError naming the argument, the value and what is allowed."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError("%s must be %s, got %r (%s)" % (name, allowed, value, type(value).__name__))
+    if value < minimum:
+        raise ValueError("%s must be %s, got %d" % (name, allowed, value))
+    return int(value)
+
+
+def _check_layers(pooling_layer):
+    if isinstance(pooling_layer, numbers.Integral) and not isinstance(pooling_layer, bool):
+        return [int(pooling_layer)]
+    items = pooling_layer.tolist() if isinstance(pooling_layer, np.ndarray) else pooling_layer
+    if isinstance(items, (list, tuple)) and items and all(
+            isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in items):
+        return [int(x) for x in items]
+    raise TypeError("pooling_layer must be an int or a non-empty list of ints (negative from the last layer), "
+                    "got %r (%s)" % (pooling_layer, type(pooling_layer).__name__))
 
 
 def _normalize_rows(vectors):
@@ -50,7 +100,7 @@ class Encoder:
     prompt_name / prompt: a prompt of the folder's config_sentence_transformers.json, or a text,
         put before every text (default: the folder's default_prompt_name).
     truncate_dim: keep the first truncate_dim dimensions (Matryoshka models).
-    threads: None = all cores.
+    threads: None or 0 = all cores, else 1..1024.
     precision: "float32" (matches transformers) or "bfloat16" (the layers' products in bfloat16,
         about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32).
     """
@@ -58,22 +108,38 @@ class Encoder:
     def __init__(self, model_dir=None, pooling_strategy=None, pooling_layer=None, max_seq_len=None,
                  threads=None, batch_size=32, normalize=None, precision="float32", long_text="truncate",
                  window_overlap=None, prompt_name=None, prompt=None, truncate_dim=None):
-        layers = None
-        if pooling_layer is not None:
-            layers = [pooling_layer] if isinstance(pooling_layer, (int, np.integer)) else [int(x) for x in pooling_layer]
-            if not layers:
-                raise ValueError("pooling_layer must name at least one layer")
-        if batch_size is None or int(batch_size) < 1:
-            raise ValueError("batch_size must be a positive integer, got %r" % (batch_size,))
+        # Kept as given (None = the folder decides) so that a pickled Encoder is rebuilt alike.
+        self._args = (model_dir, pooling_strategy, pooling_layer, max_seq_len, threads, batch_size, normalize,
+                      precision, long_text, window_overlap, prompt_name, prompt, truncate_dim)
+        layers = None if pooling_layer is None else _check_layers(pooling_layer)
+        if pooling_strategy is not None and not isinstance(pooling_strategy, str):
+            raise TypeError("pooling_strategy must be a str such as \"REDUCE_MEAN\" or None (the model's own), got %r"
+                            % (pooling_strategy,))
+        if max_seq_len is not None:
+            max_seq_len = _check_int("max_seq_len", max_seq_len, 2, "an integer >= 2 (tokens incl. [CLS]/[SEP]) or None")
+        threads = 0 if threads is None else _check_int("threads", threads, 0, "None, 0 (all cores) or a positive integer")
+        batch_size = _check_int("batch_size", batch_size, 1, "a positive integer")
+        if window_overlap is not None:
+            window_overlap = _check_int("window_overlap", window_overlap, 0, "a non-negative integer or None")
+        if truncate_dim is not None:
+            truncate_dim = _check_int("truncate_dim", truncate_dim, 1, "a positive integer or None")
+        precision = "float32" if precision is None else precision
+        if not isinstance(precision, str):
+            raise TypeError('precision must be "float32" or "bfloat16", got %r' % (precision,))
+        if not isinstance(long_text, str):
+            raise TypeError('long_text must be "truncate", "error" or "window", got %r' % (long_text,))
         self.model_dir = resolve_model_dir(model_dir)
         self.normalize = bool(normalize)  # per-call default; the core applies the constructor's value
-        self.precision = str(precision)
-        self._core = _bertcpp.Encoder(self.model_dir, None if pooling_strategy is None else str(pooling_strategy),
-                                      layers, max_seq_len, int(threads or 0), int(batch_size), self.precision,
-                                      None if normalize is None else bool(normalize), str(long_text),
+        self.precision = precision
+        self._core = _bertcpp.Encoder(self.model_dir, pooling_strategy, layers, max_seq_len, threads, batch_size,
+                                      self.precision, None if normalize is None else bool(normalize), long_text,
                                       window_overlap, prompt_name, prompt, truncate_dim)
-        self._by_batch_size = {int(batch_size): self._core}
+        self._by_batch_size = {batch_size: self._core}
         self._by_prompt = {}
+
+    # ---- pickling: by model directory and the options as given, so that spawn/forkserver workers get one ----
+    def __reduce__(self):
+        return (type(self), (self.model_dir,) + self._args[1:])
 
     # ---- description ----
     @property
@@ -134,9 +200,7 @@ class Encoder:
     def _core_for(self, batch_size):
         if batch_size is None:
             return self._core
-        batch_size = int(batch_size)
-        if batch_size < 1:
-            raise ValueError("batch_size must be a positive integer, got %d" % batch_size)
+        batch_size = _check_int("batch_size", batch_size, 1, "a positive integer or None")
         if batch_size not in self._by_batch_size:
             self._by_batch_size[batch_size] = self._core.with_batch_size(batch_size)
         return self._by_batch_size[batch_size]
@@ -165,19 +229,19 @@ class Encoder:
             calibration_embeddings when given, else from these vectors).
         """
         core = self._core_with_prompt(self._core_for(batch_size), prompt_name, prompt)
+        texts = _materialize(texts)
         if is_tokenized:
             if texts and all(isinstance(t, str) for t in texts):
                 texts = [texts]  # one tokenized text
-            batch = [list(t) for t in texts]
+            batch = [_as_token_list(t, i) for i, t in enumerate(texts)]
         else:
-            if isinstance(texts, str):
-                texts = [texts]
             batch = [_as_input(t, i) for i, t in enumerate(texts)]
         if not batch:
-            raise ValueError("texts must be a non-empty list, got an empty %s" % type(texts).__name__)
-
+            raise ValueError("texts must be a non-empty iterable of texts")
         num_batches = -(-len(batch) // core.batch_size)
-        bar = ProgressBar(len(batch)) if progress is None and should_show(num_batches, show_progress_bar) else None
+        if progress is not None and not callable(progress):
+            raise TypeError("progress must be a callable(done, total) or None, got %r" % (progress,))
+        bar = ProgressBar.create(len(batch)) if progress is None and should_show(num_batches, show_progress_bar) else None
         callback = progress if progress is not None else bar
         try:
             if is_tokenized:
@@ -209,9 +273,7 @@ class Encoder:
             a = np.asarray(a)
             if a.ndim == 1:
                 a = a[None, :]
-            if not np.issubdtype(a.dtype, np.integer):
-                raise ValueError("%s must be integers, got dtype %s" % (name, a.dtype))
-            return np.ascontiguousarray(a, dtype=np.int32)
+            return a  # dtype and range are checked by the compiled forward
 
         return self._core.model.forward(as_ids(input_ids, "input_ids"), as_ids(attention_mask, "attention_mask"),
                                         as_ids(token_type_ids, "token_type_ids"), bool(output_hidden_states))
@@ -235,16 +297,18 @@ class Encoder:
         a list of {"index", "score", "document"}."""
         documents = list(documents)
         ranked = self._core.rerank(query, documents)
-        ranked = ranked if top_k is None else ranked[:int(top_k)]
+        ranked = ranked if top_k is None else ranked[:_check_int("top_k", top_k, 1, "a positive integer or None")]
         return [{"index": i, "score": float(s), "document": documents[i]} for i, s in ranked]
 
-    def fill_mask(self, text, top_k=5):
-        """For each [MASK] of text, in order: a list of top_k dicts {token, id, score}."""
-        return _bertcpp.fill_mask(self._core.model, self._core.tokenizer, text, int(top_k))
+    def fill_mask(self, text, top_k=5, max_length=None):
+        """For each [MASK] of text, in order: a list of top_k dicts {token, id, score}.
+        max_length truncates (tokens incl. [CLS]/[SEP]); a longer text without it is a ValueError."""
+        top_k = _check_int("top_k", top_k, 1, "a positive integer")
+        return _bertcpp.fill_mask(self._core.model, self._core.tokenizer, text, top_k, max_length)
 
-    def next_sentence(self, a, b):
-        """Probability (0..1) that b follows a, from the NSP head."""
-        return _bertcpp.next_sentence_probability(self._core.model, self._core.tokenizer, a, b)
+    def next_sentence(self, a, b, max_length=None):
+        """Probability (0..1) that b follows a, from the NSP head; max_length truncates the pair."""
+        return _bertcpp.next_sentence_probability(self._core.model, self._core.tokenizer, a, b, max_length)
 
 
 # ---- module level: bertcpp.encode with a cached default encoder ----
@@ -258,7 +322,11 @@ def _cached_encoder(key):
 
 
 def _cache_key(kwargs):
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+    def hashable(v):
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        return tuple(v) if isinstance(v, list) else v
+    return tuple(sorted((k, hashable(v)) for k, v in kwargs.items()))
 
 
 def quantize_embeddings(embeddings, precision, ranges=None, calibration_embeddings=None):

@@ -11,6 +11,9 @@ def bundled_model_dir():
     else the one the C++ library knows (the source tree, in a development build)."""
     from_env = os.environ.get("BERTCPP_MODEL_DIR")
     if from_env:
+        if not os.path.isdir(from_env):
+            raise ValueError("BERTCPP_MODEL_DIR=%s is not a model directory (unset it to use the bundled model)"
+                             % from_env)
         return from_env
     packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", BUNDLED_MODEL)
     if os.path.isdir(packaged):

@@ -29,6 +29,14 @@ class ProgressBar:
 
         self._bar = tqdm(total=total, desc=desc, unit="text")
 
+    @classmethod
+    def create(cls, total, desc="bertcpp"):
+        """A bar, or None when tqdm (optional) is not installed: encoding never fails for want of it."""
+        try:
+            return cls(total, desc)
+        except ImportError:
+            return None
+
     def __call__(self, done, total):
         self._bar.update(done - self._bar.n)
         return True

@@ -13,16 +13,31 @@ namespace {
 // batches to check for signals (Ctrl-C) and to call `on_progress(done, total)` if given.
 // A pending signal, an exception from on_progress, or on_progress returning False cancels
 // the encoding; the Python exception (KeyboardInterrupt, ...) is then re-raised here.
+// `keep_going` (polled while tokenizing) checks for signals only.
 void run_cancellable(const py::object& on_progress,
-                     const std::function<void(const bertcpp::ProgressCallback&)>& work) {
+                     const std::function<void(const bertcpp::ProgressCallback&, const std::function<bool()>&)>& work) {
   std::shared_ptr<py::error_already_set> pending;
+  std::function<bool()> check_signals = [&] {
+    py::gil_scoped_acquire acquire;
+    if (PyErr_CheckSignals() == 0) return true;
+    pending = std::make_shared<py::error_already_set>();
+    return false;
+  };
   bertcpp::ProgressCallback callback = [&](size_t done, size_t total) {
     py::gil_scoped_acquire acquire;
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
       if (!on_progress.is_none()) {
         py::object keep_going = on_progress(done, total);
-        if (!keep_going.is_none() && !keep_going.cast<bool>()) return false;
+        if (keep_going.is_none()) return true;
+        if (!py::isinstance<py::bool_>(keep_going) &&
+            std::string(py::str(py::type::handle_of(keep_going).attr("__name__"))) != "bool_") {
+          PyErr_SetString(PyExc_TypeError, ("progress callback must return True, False or None, got " +
+                                            std::string(py::repr(keep_going)))
+                                               .c_str());
+          throw py::error_already_set();
+        }
+        if (!keep_going.cast<bool>()) return false;
       }
     } catch (py::error_already_set& e) {
       pending = std::make_shared<py::error_already_set>(std::move(e));
@@ -32,7 +47,7 @@ void run_cancellable(const py::object& on_progress,
   };
   try {
     py::gil_scoped_release release;
-    work(callback);
+    work(callback, check_signals);
   } catch (const bertcpp::Cancelled&) {
     if (pending) throw *pending;  // KeyboardInterrupt, TimeoutError, ... as raised
     throw;                        // the callback returned False: bertcpp.Cancelled
@@ -103,7 +118,12 @@ void bind_encoder(py::module_& m) {
             std::vector<bertcpp::TextInput> inputs = to_text_inputs(texts);
             std::vector<bertcpp::Encoding> encodings;
             bertcpp::RowMatrix out;
-            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback) {
+            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback,
+                                          const std::function<bool()>& keep_going) {
+              if (!show_tokens) {  // streams: no per-text token strings are kept
+                out = encoder.encode(inputs, callback, keep_going);
+                return;
+              }
               encodings = encoder.tokenize(inputs);
               out = encoder.encode_encodings(encodings, callback);
             });
@@ -114,11 +134,15 @@ void bind_encoder(py::module_& m) {
           "(vectors, tokens or None) for str or (str, str) items.")
       .def(
           "encode_tokenized",
-          [](const bertcpp::Encoder& encoder, const std::vector<std::vector<std::string>>& texts,
-             const py::object& progress, bool show_tokens) {
+          [](const bertcpp::Encoder& encoder, const py::sequence& token_lists, const py::object& progress,
+             bool show_tokens) {
+            std::vector<std::vector<std::string>> texts;
+            texts.reserve(py::len(token_lists));
+            for (size_t i = 0; i < py::len(token_lists); ++i)
+              texts.push_back(to_tokens(token_lists[i], "element " + std::to_string(i)));
             std::vector<bertcpp::Encoding> encodings;
             bertcpp::RowMatrix out;
-            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback) {
+            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {
               const auto max_len = encoder.truncation_length();
               encodings.reserve(texts.size());
               for (const auto& tokens : texts) {
@@ -190,7 +214,7 @@ void bind_encoder(py::module_& m) {
           [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress, bool scores) {
             std::vector<bertcpp::TextInput> inputs = to_text_inputs(texts);
             bertcpp::RowMatrix out;
-            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback) {
+            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {
               out = encoder.predict(inputs, callback);
               if (scores) out = encoder.classifier()->scores(out);
             });

@@ -2,6 +2,8 @@
 // pretraining heads as functions: fill_mask, next_sentence_probability.
 #include "bindings.h"
 
+#include <climits>
+#include <cstdint>
 #include <cstring>
 
 namespace bertcpp_python {
@@ -33,8 +35,32 @@ void scatter_to_padded(const bertcpp::RowMatrix& packed, const bertcpp::TokenBat
                   sizeof(float) * hidden);
 }
 
-py::dict forward(const bertcpp::BertModel& model, const IntArray& input_ids, std::optional<IntArray> attention_mask,
-                 std::optional<IntArray> token_type_ids, bool output_hidden_states, int threads) {
+// An integer array as int32, refusing values that do not fit (a silent cast would turn
+// 2**32 + 101 into 101) and non-integer dtypes.
+IntArray as_int32(const py::array& array, const char* name) {
+  const char kind = array.dtype().kind();
+  if (kind != 'i' && kind != 'u')
+    throw std::invalid_argument(std::string(name) + " must be integers, got dtype " +
+                                std::string(py::str(array.dtype())));
+  if (array.size() > 0 && (array.dtype().itemsize() > 4 || (kind == 'u' && array.dtype().itemsize() == 4))) {
+    const py::object lo = array.attr("min")(), hi = array.attr("max")();
+    const py::int_ low(INT32_MIN), high(INT32_MAX);
+    for (const py::object* v : {&lo, &hi})
+      if (PyObject_RichCompareBool(v->ptr(), low.ptr(), Py_LT) == 1 ||
+          PyObject_RichCompareBool(v->ptr(), high.ptr(), Py_GT) == 1)
+        throw std::invalid_argument(std::string(name) + " holds " + std::string(py::str(*v)) +
+                                    ", outside int32: no token id or mask value is that large");
+  }
+  return IntArray::ensure(array);
+}
+
+py::dict forward(const bertcpp::BertModel& model, const py::array& input_ids_any,
+                 std::optional<py::array> attention_mask_any, std::optional<py::array> token_type_ids_any,
+                 bool output_hidden_states, int threads) {
+  const IntArray input_ids = as_int32(input_ids_any, "input_ids");
+  std::optional<IntArray> attention_mask, token_type_ids;
+  if (attention_mask_any) attention_mask = as_int32(*attention_mask_any, "attention_mask");
+  if (token_type_ids_any) token_type_ids = as_int32(*token_type_ids_any, "token_type_ids");
   if (input_ids.ndim() != 2)
     throw std::invalid_argument("input_ids must be 2-D [batch, seq_len], got ndim " +
                                 std::to_string(input_ids.ndim()));
@@ -103,12 +129,16 @@ void bind_model(py::module_& m) {
 
   m.def(
       "fill_mask",
-      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const std::string& text,
-         size_t top_k) {
+      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::str& text,
+         const py::object& top_k, std::optional<py::object> max_length) {
+        const std::string utf8 = utf8_of(text, "text");
+        const auto k = static_cast<size_t>(checked_int(top_k, "top_k", 1, LLONG_MAX));
+        std::optional<size_t> length;
+        if (max_length) length = static_cast<size_t>(checked_int(*max_length, "max_length", 3, LLONG_MAX));
         std::vector<std::vector<bertcpp::MaskPrediction>> predictions;
         {
           py::gil_scoped_release release;
-          predictions = bertcpp::fill_mask(model, tokenizer, text, top_k);
+          predictions = bertcpp::fill_mask(model, tokenizer, utf8, k, length);
         }
         py::list per_mask;
         for (const auto& candidates : predictions) {
@@ -119,9 +149,19 @@ void bind_model(py::module_& m) {
         }
         return per_mask;
       },
-      py::arg("model"), py::arg("tokenizer"), py::arg("text"), py::arg("top_k") = 5);
-  m.def("next_sentence_probability", &bertcpp::next_sentence_probability, py::arg("model"), py::arg("tokenizer"),
-        py::arg("a"), py::arg("b"), py::call_guard<py::gil_scoped_release>());
+      py::arg("model"), py::arg("tokenizer"), py::arg("text"), py::arg("top_k") = 5,
+      py::arg("max_length") = py::none());
+  m.def(
+      "next_sentence_probability",
+      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::str& a, const py::str& b,
+         std::optional<py::object> max_length) {
+        const std::string first = utf8_of(a, "a"), second = utf8_of(b, "b");
+        std::optional<size_t> length;
+        if (max_length) length = static_cast<size_t>(checked_int(*max_length, "max_length", 3, LLONG_MAX));
+        py::gil_scoped_release release;
+        return bertcpp::next_sentence_probability(model, tokenizer, first, second, length);
+      },
+      py::arg("model"), py::arg("tokenizer"), py::arg("a"), py::arg("b"), py::arg("max_length") = py::none());
 }
 
 }  // namespace bertcpp_python

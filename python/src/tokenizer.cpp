@@ -2,6 +2,7 @@
 // (encode(text, text_b), encode_batch, token_to_id / id_to_token).
 #include "bindings.h"
 
+#include <climits>
 #include <optional>
 
 namespace bertcpp_python {
@@ -13,6 +14,12 @@ std::string encoding_repr(const bertcpp::Encoding& e) {
   for (size_t i = 0; i < e.tokens.size() && i < 8; ++i) tokens += (i ? ", " : "") + e.tokens[i];
   if (e.tokens.size() > 8) tokens += ", ...";
   return "Encoding(num_tokens=" + std::to_string(e.size()) + ", tokens=[" + tokens + "])";
+}
+
+// max_length as the core takes it: None, or an integer >= 2.
+std::optional<size_t> max_length_of(const std::optional<py::object>& max_length) {
+  if (!max_length) return std::nullopt;
+  return static_cast<size_t>(checked_int(*max_length, "max_length", 2, LLONG_MAX));
 }
 
 }  // namespace
@@ -42,35 +49,53 @@ void bind_tokenizer(py::module_& m) {
            py::arg("tokenize_chinese_chars") = true)
       .def(
           "encode",
-          [](const bertcpp::Tokenizer& tok, const std::string& text, std::optional<std::string> text_b,
-             std::optional<size_t> max_length) {
+          [](const bertcpp::Tokenizer& tok, const py::str& text, std::optional<py::str> text_b,
+             std::optional<py::object> max_length) {
+            const std::string a = utf8_of(text, "text");
+            const std::optional<std::string> b = text_b ? std::optional<std::string>(utf8_of(*text_b, "text_b")) : std::nullopt;
+            const std::optional<size_t> length = max_length_of(max_length);
             py::gil_scoped_release release;
-            return text_b ? tok.encode_pair(text, *text_b, max_length) : tok.encode(text, max_length);
+            return b ? tok.encode_pair(a, *b, length) : tok.encode(a, length);
           },
           py::arg("text"), py::arg("text_b") = py::none(), py::arg("max_length") = py::none(),
           "[CLS] text [SEP] (text_b [SEP]); max_length counts the special tokens and truncates "
           "like Hugging Face's longest_first.")
       .def(
           "encode_batch",
-          [](const bertcpp::Tokenizer& tok, const py::sequence& inputs, std::optional<size_t> max_length,
-             size_t threads) {
+          [](const bertcpp::Tokenizer& tok, const py::object& inputs, std::optional<py::object> max_length,
+             const py::object& threads) {
             std::vector<bertcpp::TextInput> texts = to_text_inputs(inputs);
-            py::gil_scoped_release release;
-            return tok.encode_batch(texts, max_length, threads);
+            bertcpp::BatchOptions options;
+            options.max_length = max_length_of(max_length);
+            options.threads = static_cast<size_t>(
+                checked_int(threads, "threads", 0, static_cast<long long>(bertcpp::Tokenizer::kMaxThreads)));
+            SignalCheck signals;  // Ctrl-C lands while tokenizing, not after
+            options.keep_going = signals.keep_going();
+            return signals.run([&] { return tok.encode_batch(texts, options); });
           },
           py::arg("inputs"), py::arg("max_length") = py::none(), py::arg("threads") = 0,
           "Encodes str or (str, str) items in parallel; results in input order.")
       .def(
           "encode_tokens",
-          [](const bertcpp::Tokenizer& tok, const std::vector<std::string>& tokens,
-             std::optional<std::vector<std::string>> tokens_b, std::optional<size_t> max_length) {
+          [](const bertcpp::Tokenizer& tok, const py::object& tokens_a, std::optional<py::object> tokens_b_given,
+             std::optional<py::object> max_length) {
+            const std::vector<std::string> tokens = to_tokens(tokens_a, "tokens");
+            std::optional<std::vector<std::string>> tokens_b;
+            if (tokens_b_given) tokens_b = to_tokens(*tokens_b_given, "tokens_b");
+            const std::optional<size_t> length = max_length_of(max_length);
             py::gil_scoped_release release;
-            return tok.encode_tokens(tokens, tokens_b ? &*tokens_b : nullptr, max_length);
+            return tok.encode_tokens(tokens, tokens_b ? &*tokens_b : nullptr, length);
           },
           py::arg("tokens"), py::arg("tokens_b") = py::none(), py::arg("max_length") = py::none(),
           "Encodes already split tokens; tokens not in the vocabulary become [UNK].")
-      .def("tokenize", &bertcpp::Tokenizer::tokenize, py::arg("text"),
-           py::call_guard<py::gil_scoped_release>(), "WordPiece tokens, without [CLS]/[SEP].")
+      .def(
+          "tokenize",
+          [](const bertcpp::Tokenizer& tok, const py::str& text) {
+            const std::string utf8 = utf8_of(text, "text");
+            py::gil_scoped_release release;
+            return tok.tokenize(utf8);
+          },
+          py::arg("text"), "WordPiece tokens, without [CLS]/[SEP].")
       .def_property_readonly("vocab_size", [](const bertcpp::Tokenizer& tok) { return tok.vocab().size(); })
       .def(
           "token_to_id",
@@ -78,7 +103,14 @@ void bind_tokenizer(py::module_& m) {
           py::arg("token"), "The token's id, or None when it is not in the vocabulary.")
       .def(
           "id_to_token",
-          [](const bertcpp::Tokenizer& tok, int32_t id) { return tok.vocab().token(id); }, py::arg("id"),
+          [](const bertcpp::Tokenizer& tok, const py::object& id) {
+            const long long value = checked_int(id, "id", LLONG_MIN, LLONG_MAX);
+            if (value < 0 || value >= static_cast<long long>(tok.vocab().size()))
+              throw py::index_error("id " + std::to_string(value) + " is outside [0, vocab_size = " +
+                                    std::to_string(tok.vocab().size()) + ")");
+            return tok.vocab().token(static_cast<int32_t>(value));
+          },
+          py::arg("id"),
           "The vocabulary entry of id; IndexError outside [0, vocab_size).")
       .def_property_readonly("lowercase", [](const bertcpp::Tokenizer& tok) { return tok.options().lowercase; })
       .def("__repr__", [](const bertcpp::Tokenizer& tok) {

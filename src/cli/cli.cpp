@@ -2,8 +2,10 @@
 #include "cli/cli.h"
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 
 #include <bertcpp/encoder.h>
+#include <bertcpp/version.h>
 
 #include <CLI/CLI.hpp>
 
@@ -18,13 +20,13 @@ std::string resolve_model_dir(const std::string& model_dir) {
 int run(const std::vector<std::string>& argv) {
   CLI::App app{"bertcpp: BERT encoders on the CPU. Text in, vectors out.", "bertcpp"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "bertcpp 0.1.0");
+  app.set_version_flag("--version", "bertcpp " BERTCPP_VERSION);
   const std::string model_help = "model directory (config.json, vocab.txt, weights); default: the bundled bert-mini-uncased";
 
   EncodeArgs encode;
   CLI::App* encode_cmd = app.add_subcommand("encode", "Embed every text of a file into a .npy or .jsonl file, streaming");
   encode_cmd->add_option("--model,-m", encode.model_dir, model_help);
-  encode_cmd->add_option("--input,-i", encode.input, "input: .txt (one text a line), .csv (see --column) or .jsonl (see --field); "
+  encode_cmd->add_option("--input,-i", encode.input, "input: .txt (one text a line), .csv/.tsv (see --column) or .jsonl (see --field); "
                                                       "'first ||| second' is a sentence pair")
       ->required()->check(CLI::ExistingFile);
   encode_cmd->add_option("--output,-o", encode.output, "output: .npy (float32 [n, dim]) or .jsonl ({\"vector\": [...]} a line)")
@@ -38,7 +40,8 @@ int run(const std::vector<std::string>& argv) {
                                                    "several are concatenated (default: -1 for a sentence-transformers folder, else -2)")
       ->delimiter(',');
   encode_cmd->add_option("--max-seq-len", encode.max_seq_len,
-                         "tokens per text incl. [CLS]/[SEP] (default: the folder's max_seq_length, else max_position_embeddings)");
+                         "tokens per text incl. [CLS]/[SEP] (default: the folder's max_seq_length, else max_position_embeddings)")
+      ->check(CLI::Range(size_t{2}, size_t{1} << 20));
   encode_cmd->add_option("--long-text", encode.long_text,
                          "texts longer than that: truncate, error, or window (overlapping windows averaged)")
       ->check(CLI::IsMember({"truncate", "error", "window"}))
@@ -46,14 +49,17 @@ int run(const std::vector<std::string>& argv) {
   encode_cmd->add_option("--prompt-name", encode.prompt_name, "a prompt of the folder's config_sentence_transformers.json");
   encode_cmd->add_option("--prompt", encode.prompt, "text put before every input");
   encode_cmd->add_option("--truncate-dim", encode.truncate_dim, "keep the first N dimensions of each vector (Matryoshka)");
-  encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")->capture_default_str();
-  encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")->capture_default_str();
+  encode_cmd->add_option("--batch-size", encode.batch_size, "sequences per forward pass")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
+  encode_cmd->add_option("--threads", encode.threads, "threads (0: all cores)")
+      ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
   encode_cmd->add_option("--precision", encode.precision,
                          "float32 (matches transformers) or bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off)")
       ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16"}))
       ->capture_default_str();
   encode_cmd->add_flag("--normalize", encode.normalize, "L2-normalize each vector");
-  encode_cmd->add_option("--chunk-size", encode.chunk_size, "texts held in memory at a time")->capture_default_str();
+  encode_cmd->add_option("--chunk-size", encode.chunk_size, "texts held in memory at a time")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24))->capture_default_str();
   encode_cmd->add_flag("--quiet,-q", encode.quiet, "no progress on stderr");
 
   TokenizeArgs tokenize;
@@ -61,14 +67,18 @@ int run(const std::vector<std::string>& argv) {
   tokenize_cmd->add_option("text", tokenize.text, "the text")->required();
   tokenize_cmd->add_option("--text-b", tokenize.text_b, "second text of a pair");
   tokenize_cmd->add_option("--model,-m", tokenize.model_dir, model_help);
-  tokenize_cmd->add_option("--max-length", tokenize.max_length, "truncate to this many tokens incl. [CLS]/[SEP]");
+  tokenize_cmd->add_option("--max-length", tokenize.max_length, "truncate to this many tokens incl. [CLS]/[SEP]")
+      ->check(CLI::Range(size_t{2}, size_t{1} << 20));
   tokenize_cmd->add_flag("--cased", tokenize.cased, "do not lowercase or strip accents (default: as the model directory says)");
 
   FillMaskArgs fill;
   CLI::App* fill_cmd = app.add_subcommand("fill-mask", "Predict the words behind each [MASK] of a text");
   fill_cmd->add_option("text", fill.text, "a text with one or more [MASK]")->required();
   fill_cmd->add_option("--model,-m", fill.model_dir, model_help);
-  fill_cmd->add_option("--top-k", fill.top_k, "predictions a mask")->capture_default_str();
+  fill_cmd->add_option("--top-k", fill.top_k, "predictions a mask")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
+  fill_cmd->add_option("--max-length", fill.max_length, "truncate to this many tokens incl. [CLS]/[SEP]")
+      ->check(CLI::Range(size_t{3}, size_t{1} << 20));
 
   InfoArgs info;
   CLI::App* info_cmd = app.add_subcommand("info", "Show a model's config, parameter count and the files found");
@@ -83,11 +93,18 @@ int run(const std::vector<std::string>& argv) {
     return app.exit(e);
   }
 
+  // Ctrl-C stops the command between batches (the output is then not written); the caller's
+  // handlers come back afterwards.
+  InterruptScope interrupt;
   try {
     if (encode_cmd->parsed()) run_encode(encode);
     if (tokenize_cmd->parsed()) run_tokenize(tokenize);
     if (fill_cmd->parsed()) run_fill_mask(fill);
     if (info_cmd->parsed()) run_info(info);
+  } catch (const Cancelled&) {
+    std::cout.flush();
+    std::cerr << "\nbertcpp: interrupted; no output written" << std::endl;
+    return 130;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "bertcpp: error: " << e.what() << std::endl;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct FillMaskArgs {
   std::string model_dir;
   std::string text;
   size_t top_k = 5;
+  std::optional<size_t> max_length;
 };
 void run_fill_mask(const FillMaskArgs& args);
 
@@ -49,6 +51,8 @@ struct InfoArgs {
   std::string model_dir;
 };
 void run_info(const InfoArgs& args);
+// The kernel variant and the CPU it runs on, as cpu_info() reports them (also `bertcpp info`).
+void print_cpu(std::ostream& out);
 
 // The model directory to use: the given one, or the bundled model.
 std::string resolve_model_dir(const std::string& model_dir);

@@ -7,6 +7,7 @@ namespace bertcpp::cli {
 bool CsvReader::next(std::vector<std::string>& fields) {
   fields.clear();
   int c = in_.get();
+  while (c == '\n' || c == '\r') c = in_.get();  // blank lines
   if (c == EOF) return false;
   std::string field;
   bool quoted = false, after_quote = false;
@@ -33,7 +34,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       if (in_.peek() == '\n') in_.get();
       break;
     }
-    if (c == ',') {
+    if (c == delimiter_) {
       fields.push_back(std::move(field));
       field.clear();
       after_quote = false;

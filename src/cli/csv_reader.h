@@ -10,15 +10,19 @@ namespace bertcpp::cli {
 
 class CsvReader {
  public:
-  CsvReader(std::istream& in, std::string source) : in_(in), source_(std::move(source)) {}
-  // Reads the next record into `fields`; false at end of input. Throws std::runtime_error
-  // naming the file and the record for an unterminated quoted field.
+  // `delimiter`: ',' for CSV, '\t' for TSV.
+  CsvReader(std::istream& in, std::string source, char delimiter = ',')
+      : in_(in), source_(std::move(source)), delimiter_(delimiter) {}
+  // Reads the next record into `fields`; false at end of input. Blank lines are no records
+  // (as pandas reads them), so rows stay aligned with a DataFrame of the same file. Throws
+  // std::runtime_error naming the file and the record for an unterminated quoted field.
   bool next(std::vector<std::string>& fields);
   size_t records_read() const { return records_; }
 
  private:
   std::istream& in_;
   std::string source_;
+  char delimiter_;
   size_t records_ = 0;
 };
 

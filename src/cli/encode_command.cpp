@@ -1,6 +1,8 @@
 // `bertcpp encode`: texts file -> vectors file, a chunk at a time.
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/npy_writer.h"
+#include "cli/output_file.h"
 #include "cli/text_reader.h"
 
 #include <bertcpp/encoder.h>
@@ -43,21 +45,23 @@ void run_encode(const EncodeArgs& args) {
   options.threads = args.threads;
   options.precision = parse_precision(args.precision);
   if (args.normalize) options.normalize = true;
+  // Input and output are checked before the model loads: a wrong file fails fast. The output
+  // is written under a temporary name, renamed to args.output only when every text is in.
+  OutputFile output(args.output, args.input);
+  TextReader reader(args.input, args.column, args.field);
   const Encoder encoder(options);
   // Token vectors only stack into one array when every text has the same length T.
   if (encoder.pooling_modes().front() == PoolingStrategy::None && !encoder.max_seq_len())
     throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
-
-  TextReader reader(args.input, args.column, args.field);
   std::unique_ptr<NpyWriter> npy;
   std::ofstream jsonl;
   std::vector<int64_t> row_shape;
   for (size_t d : encoder.output_row_shape(encoder.max_seq_len().value_or(0))) row_shape.push_back(static_cast<int64_t>(d));
   if (is_npy(args.output)) {
-    npy = std::make_unique<NpyWriter>(args.output, row_shape);
+    npy = std::make_unique<NpyWriter>(output.temp_path(), row_shape);
   } else {
-    jsonl.open(args.output, std::ios::binary | std::ios::trunc);
-    if (!jsonl) throw std::runtime_error(args.output + ": cannot open the output file for writing");
+    jsonl.open(output.temp_path(), std::ios::binary | std::ios::trunc);
+    if (!jsonl) throw std::runtime_error(output.temp_path() + ": cannot open the output file for writing");
   }
 
   const auto start = std::chrono::steady_clock::now();
@@ -70,11 +74,23 @@ void run_encode(const EncodeArgs& args) {
     std::fflush(stderr);
   };
   std::vector<TextInput> chunk;
-  while (reader.next_chunk(args.chunk_size, chunk)) {
-    RowMatrix vectors = encoder.encode(chunk, [&](size_t done, size_t) {
-      report(written + done);
-      return true;
-    });
+  std::vector<size_t> where;  // line (or CSV record) of each text of the chunk
+  auto keep_going = [] { return !InterruptScope::requested(); };
+  while (reader.next_chunk(args.chunk_size, chunk, where)) {
+    RowMatrix vectors;
+    try {
+      vectors = encoder.encode(
+          chunk,
+          [&](size_t done, size_t) {
+            report(written + done);
+            return keep_going();
+          },
+          keep_going);
+    } catch (const InputError& e) {
+      // Name the text as the user finds it in the file, not by its place in this chunk.
+      throw std::invalid_argument(args.input + ": " + reader.unit() + " " + std::to_string(where.at(e.index())) +
+                                  ": the text " + e.detail());
+    }
     if (npy) {
       npy->append(vectors.data(), vectors.rows());
     } else {
@@ -89,14 +105,19 @@ void run_encode(const EncodeArgs& args) {
         }
         jsonl << nlohmann::json{{"vector", row}}.dump() << '\n';
       }
-      if (!jsonl) throw std::runtime_error(args.output + ": write failed (disk full?)");
+      if (!jsonl) throw std::runtime_error(output.temp_path() + ": write failed (disk full?)");
     }
     written += chunk.size();
     report(written);
   }
-  if (npy) npy->finish();
   if (!args.quiet) std::fprintf(stderr, "\n");
   if (written == 0) throw std::invalid_argument(args.input + ": no texts to encode");
+  if (npy) npy->finish();
+  if (jsonl.is_open()) {
+    jsonl.close();
+    if (!jsonl) throw std::runtime_error(output.temp_path() + ": could not finish the file (disk full?)");
+  }
+  output.commit();
 }
 
 }  // namespace bertcpp::cli

@@ -1,6 +1,7 @@
 // `bertcpp info`: what a model directory holds and what it amounts to.
 #include "cli/commands.h"
 
+#include <bertcpp/cpu.h>
 #include <bertcpp/encoder/modules.h>
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
@@ -62,6 +63,20 @@ void run_info(const InfoArgs& args) {
   std::cout << "weights: " << format_name(where.format) << " (" << where.path << ")\n"
             << "tensors: " << tensors.size() << "\nparameters: " << parameters << " (" << parameters / 1e6
             << "M, heads included)\n";
+  print_cpu(std::cout);
+}
+
+void print_cpu(std::ostream& out) {
+  const CpuInfo cpu = cpu_info();
+  auto list = [](const std::vector<std::string>& items) {
+    std::string s;
+    for (const std::string& item : items) s += (s.empty() ? "" : " ") + item;
+    return s;
+  };
+  out << "cpu: kernel variant " << cpu.isa << " (BERTCPP_CPU_ISA forces one)\n"
+      << "  variants this CPU runs: " << list(cpu.supported) << "\n"
+      << "  fast precisions: " << list(cpu.precisions) << "\n"
+      << "  features: " << list(cpu.features) << "\n";
 }
 
 }  // namespace bertcpp::cli

@@ -25,28 +25,44 @@ TextInput split_pair(std::string text) {
 }
 
 TextReader::TextReader(const std::string& path, const std::string& column, const std::string& field)
-    : path_(path), field_(field), in_(path, std::ios::binary) {
-  if (!in_) throw std::runtime_error(path + ": cannot open the input file");
-  if (ends_with(path, ".csv")) {
+    : path_(path), field_(field) {
+  const bool csv = ends_with(path, ".csv"), tsv = ends_with(path, ".tsv");
+  if (csv || tsv) {
     format_ = Format::Csv;
-    csv_ = std::make_unique<CsvReader>(in_, path);
-    std::vector<std::string> header;
-    if (!csv_->next(header)) throw std::runtime_error(path + ": empty CSV file, expected a header row");
-    if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0].erase(0, 3);  // UTF-8 BOM
-    auto it = std::find(header.begin(), header.end(), column);
-    if (it == header.end()) {
-      std::string names;
-      for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
-      throw std::runtime_error(path + ": no column '" + column + "' in the header (columns: " + names +
-                               "); choose one with --column");
-    }
-    column_index_ = static_cast<size_t>(it - header.begin());
   } else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) {
     format_ = Format::JsonLines;
   } else {
+    const std::string name = path.substr(path.find_last_of('/') + 1);
+    const size_t dot = name.rfind('.');
+    if (dot != std::string::npos && dot > 0 && !ends_with(name, ".txt") && !ends_with(name, ".text"))
+      throw std::invalid_argument("--input " + path + ": cannot read '" + name.substr(dot) +
+                                  "' files; use .txt (a text a line), .csv, .tsv or .jsonl (uncompressed)");
     format_ = Format::Lines;
   }
+  in_.open(path, std::ios::binary);
+  if (!in_) throw std::runtime_error(path + ": cannot open the input file");
+  // A UTF-8 byte order mark (Excel writes one) is not part of the first text or header.
+  char bom[3] = {};
+  in_.read(bom, 3);
+  if (!(in_.gcount() == 3 && bom[0] == '\xEF' && bom[1] == '\xBB' && bom[2] == '\xBF')) {
+    in_.clear();
+    in_.seekg(0);
+  }
+  if (format_ != Format::Csv) return;
+  csv_ = std::make_unique<CsvReader>(in_, path, tsv ? '\t' : ',');
+  std::vector<std::string> header;
+  if (!csv_->next(header)) throw std::runtime_error(path + ": empty CSV file, expected a header row");
+  auto it = std::find(header.begin(), header.end(), column);
+  if (it == header.end()) {
+    std::string names;
+    for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
+    throw std::runtime_error(path + ": no column '" + column + "' in the header (columns: " + names +
+                             "); choose one with --column");
+  }
+  column_index_ = static_cast<size_t>(it - header.begin());
 }
+
+size_t TextReader::position() const { return format_ == Format::Csv ? csv_->records_read() : line_; }
 
 bool TextReader::next_text(std::string& text) {
   if (format_ == Format::Csv) {
@@ -86,10 +102,14 @@ bool TextReader::next_text(std::string& text) {
   return true;
 }
 
-bool TextReader::next_chunk(size_t max_count, std::vector<TextInput>& out) {
+bool TextReader::next_chunk(size_t max_count, std::vector<TextInput>& out, std::vector<size_t>& where) {
   out.clear();
+  where.clear();
   std::string text;
-  while (out.size() < max_count && next_text(text)) out.push_back(split_pair(std::move(text)));
+  while (out.size() < max_count && next_text(text)) {
+    out.push_back(split_pair(std::move(text)));
+    where.push_back(position());
+  }
   return !out.empty();
 }
 

@@ -1,4 +1,4 @@
-// Texts from a .txt (one a line), .csv (a named column) or .jsonl (a named field) file,
+// Texts from a .txt (one a line), .csv/.tsv (a named column) or .jsonl (a named field) file,
 // read in chunks so that the whole file is never in memory.
 #pragma once
 
@@ -15,15 +15,21 @@ namespace bertcpp::cli {
 
 class TextReader {
  public:
-  // The format follows the extension. Throws std::runtime_error naming the file when it
-  // cannot be opened, or when the CSV header has no `column`.
+  // The format follows the extension: .txt/.text or none (a text a line), .csv, .tsv,
+  // .jsonl/.ndjson. Any other extension (.json, .gz, .parquet, ...) is std::invalid_argument
+  // rather than being read as lines. Throws std::runtime_error naming the file when it
+  // cannot be opened, or when the CSV header has no `column`. A UTF-8 BOM is skipped.
   TextReader(const std::string& path, const std::string& column, const std::string& field);
-  // Appends up to `max_count` texts to `out` (cleared first); false when none was left.
-  // "first ||| second" becomes a sentence pair, as bert-as-service reads it.
-  bool next_chunk(size_t max_count, std::vector<TextInput>& out);
+  // Appends up to `max_count` texts to `out` (cleared first), and to `where` the line (or CSV
+  // record) number each came from; false when none was left. "first ||| second" becomes a
+  // sentence pair, as bert-as-service reads it.
+  bool next_chunk(size_t max_count, std::vector<TextInput>& out, std::vector<size_t>& where);
+  // What `where` counts: "line", or "record" for CSV (the header is record 1).
+  const char* unit() const { return format_ == Format::Csv ? "record" : "line"; }
 
  private:
   enum class Format { Lines, Csv, JsonLines };
+  size_t position() const;
   bool next_text(std::string& text);
 
   std::string path_, field_;

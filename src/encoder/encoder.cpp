@@ -1,4 +1,4 @@
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/encoder.h>
 
@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -42,8 +44,7 @@ TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t
     } else if (e.type_ids.size() == e.ids.size()) {
       batch.type_ids.insert(batch.type_ids.end(), e.type_ids.begin(), e.type_ids.end());
     } else {
-      throw std::invalid_argument("input " + str(i) + " has " + str(e.ids.size()) + " ids but " +
-                                  str(e.type_ids.size()) + " type ids");
+      throw InputError(i, "has " + str(e.ids.size()) + " ids but " + str(e.type_ids.size()) + " type ids");
     }
     for (size_t t = 0; t < e.ids.size(); ++t) batch.positions.push_back(first_position + static_cast<int32_t>(t));
     batch.offsets.push_back(static_cast<int64_t>(batch.ids.size()));
@@ -62,14 +63,15 @@ int hidden_state_index(int layer, int num_layers) {
   return layer < 0 ? num_layers + 1 + layer : layer + 1;
 }
 
-// Ids index the word embeddings: a vocab larger than the matrix reads past it, a smaller one
-// means vocab.txt and the weights come from different models. Either way the vectors would be
-// meaningless, so refuse before encoding anything.
+// Ids index the word embeddings: a vocab larger than the matrix would read past it, so it
+// belongs to another model. A smaller one is how added tokens and resized embeddings look
+// (transformers loads those): every id the tokenizer makes is then inside the matrix.
 void check_vocab(const Vocab& vocab, const BertConfig& config) {
-  if (vocab.size() != static_cast<size_t>(config.vocab_size)) {
+  if (vocab.size() > static_cast<size_t>(config.vocab_size)) {
     throw std::runtime_error(vocab.source() + " has " + str(vocab.size()) + " tokens but the model's word embeddings have " +
                              std::to_string(config.vocab_size) +
-                             " rows (vocab_size in the config): the vocabulary does not belong to this model");
+                             " rows (vocab_size in the config): ids past the matrix would be read, so the vocabulary "
+                             "does not belong to this model");
   }
 }
 
@@ -118,7 +120,14 @@ const char* to_string(LongText mode) {
 }
 
 Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
-  if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
+  if (options_.model_dir.empty()) {
+    options_.model_dir = default_model_dir();
+    const char* env = std::getenv("BERTCPP_MODEL_DIR");
+    std::error_code ec;
+    if (env != nullptr && *env != '\0' && !std::filesystem::is_directory(options_.model_dir, ec))
+      throw std::runtime_error("BERTCPP_MODEL_DIR=" + options_.model_dir +
+                               " is not a model directory (unset it to use the bundled model)");
+  }
   if (is_sentence_transformers_folder(options_.model_dir)) modules_ = read_sentence_modules(options_.model_dir);
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
   model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision));
@@ -160,6 +169,9 @@ void Encoder::resolve() {
   if (!dir.empty()) model_max_length_ = read_tokenizer_config(dir).model_max_length;
 
   if (o.batch_size == 0) throw std::invalid_argument("EncoderOptions::batch_size must be at least 1");
+  if (o.threads < 0 || static_cast<size_t>(o.threads) > Tokenizer::kMaxThreads)
+    throw std::invalid_argument("threads = " + std::to_string(o.threads) + " is outside [0, " +
+                                std::to_string(Tokenizer::kMaxThreads) + "] (0 uses all cores)");
   check_vocab(tokenizer_->vocab(), config);
 
   // Explicit pooling replaces the folder's chain; normalize alone only overrides its Normalize.
@@ -304,47 +316,92 @@ std::string Encoder::describe() const {
 }
 
 std::vector<Encoding> Encoder::tokenize(const std::vector<TextInput>& inputs) const {
-  const size_t threads = static_cast<size_t>(std::max(options_.threads, 0));
-  std::vector<TextInput> prompted;
-  if (!prompt_.empty()) {
-    prompted = inputs;
-    for (TextInput& in : prompted) in.a = prompt_ + in.a;
-  }
-  const std::vector<TextInput>& texts = prompt_.empty() ? inputs : prompted;
-  std::vector<Encoding> encodings = tokenizer_->encode_batch(texts, truncation_length(), threads);
-  // Window mode splits single texts; a pair is truncated as in truncate mode.
-  if (options_.long_text == LongText::Window) {
-    for (size_t i = 0; i < texts.size(); ++i)
-      if (texts[i].b && encodings[i].size() > max_tokens())
-        encodings[i] = tokenizer_->encode_pair(texts[i].a, *texts[i].b, max_tokens());
-  }
-  return encodings;
+  return tokenize_slice(inputs, 0, inputs.size(), false, {});
 }
 
-RowMatrix Encoder::encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress) const {
+// inputs[first, first + count), prompted, through the tokenizer; a bad input is named by its
+// index in `inputs`.
+std::vector<Encoding> Encoder::tokenize_slice(const std::vector<TextInput>& inputs, size_t first, size_t count,
+                                              bool ids_only, const std::function<bool()>& keep_going) const {
+  std::vector<TextInput> texts(inputs.begin() + static_cast<std::ptrdiff_t>(first),
+                               inputs.begin() + static_cast<std::ptrdiff_t>(first + count));
+  if (!prompt_.empty())
+    for (TextInput& in : texts) in.a = prompt_ + in.a;
+  BatchOptions batch;
+  batch.max_length = truncation_length();
+  batch.threads = static_cast<size_t>(options_.threads);
+  batch.ids_only = ids_only;
+  batch.keep_going = keep_going;
+  try {
+    std::vector<Encoding> encodings = tokenizer_->encode_batch(texts, batch);
+    // Window mode splits single texts; a pair is truncated as in truncate mode.
+    if (options_.long_text == LongText::Window) {
+      for (size_t i = 0; i < texts.size(); ++i)
+        if (texts[i].b && encodings[i].size() > max_tokens()) {
+          BatchOptions one = batch;
+          one.max_length = max_tokens();
+          encodings[i] = std::move(tokenizer_->encode_batch({texts[i]}, one).front());
+        }
+    }
+    return encodings;
+  } catch (const InputError& e) {
+    throw InputError(first + e.index(), e.detail());
+  }
+}
+
+RowMatrix Encoder::encode(const std::vector<TextInput>& inputs, const ProgressCallback& progress,
+                          const std::function<bool()>& keep_going) const {
   if (inputs.empty()) throw std::invalid_argument("Encoder::encode: the input list is empty");
-  return encode_encodings(tokenize(inputs), progress);
+  // Token vectors without max_seq_len are as long as the call's longest text: that needs all of them first.
+  if (pooling_modes_.front() == PoolingStrategy::None && !max_seq_len_)
+    return encode_encodings(tokenize_slice(inputs, 0, inputs.size(), true, keep_going), progress);
+  RowMatrix result(static_cast<Eigen::Index>(inputs.size()), static_cast<Eigen::Index>(dim()));
+  for (size_t first = 0; first < inputs.size(); first += kStreamTexts) {
+    const size_t count = std::min(kStreamTexts, inputs.size() - first);
+    const std::vector<Encoding> encodings = tokenize_slice(inputs, first, count, true, keep_going);
+    // Progress counts texts; in window mode a slice's rows are windows, scaled back to texts.
+    result.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(count)) =
+        encode_slice(encodings, first, [&](size_t done, size_t total) {
+          return !progress || progress(first + done * count / std::max<size_t>(total, 1), inputs.size());
+        });
+  }
+  return result;
 }
 
+// Encodings longer than max_tokens() are split into windows (LongText::Window) or refused.
 RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress) const {
   if (encodings.empty()) throw std::invalid_argument("Encoder::encode: the input list is empty");
+  return encode_slice(encodings, 0, progress);
+}
+
+// Whether any encoding needs windows; InputError (index from first_index) for an empty one, or
+// one longer than max_tokens() outside window mode.
+bool Encoder::check_lengths(const std::vector<Encoding>& encodings, size_t first_index) const {
   const size_t limit = max_tokens();
   const bool window = options_.long_text == LongText::Window;
-  // Window mode: long inputs become several rows of `expanded`, owner[r] says whose.
-  std::vector<Encoding> windows;
-  std::vector<size_t> owner;
   bool split = false;
   for (size_t i = 0; i < encodings.size(); ++i) {
     const size_t n = encodings[i].size();
-    if (n == 0) throw std::invalid_argument("input " + str(i) + " has no tokens");
+    if (n == 0) throw InputError(first_index + i, "has no tokens");
     if (n > limit && !window) {
       const bool explicit_limit = max_seq_len_.has_value();
-      throw std::invalid_argument("input " + str(i) + " has " + str(n) + " tokens, more than " +
-                                  (explicit_limit ? "max_seq_len = " : "max_position_embeddings = ") + str(limit) +
-                                  "; use long_text = truncate (the default) or window");
+      throw InputError(first_index + i, "has " + str(n) + " tokens, more than " +
+                                            (explicit_limit ? "max_seq_len = " : "max_position_embeddings = ") + str(limit) +
+                                            "; use long_text = truncate (the default) or window");
     }
     if (n > limit) split = true;
   }
+  return split;
+}
+
+// Rows for `encodings` (inputs first_index...): pooled, windows merged, the module chain applied.
+RowMatrix Encoder::encode_slice(const std::vector<Encoding>& encodings, size_t first_index,
+                                const ProgressCallback& progress) const {
+  const size_t limit = max_tokens();
+  // Window mode: long inputs become several rows of `windows`, owner[r] says whose.
+  std::vector<Encoding> windows;
+  std::vector<size_t> owner;
+  const bool split = check_lengths(encodings, first_index);
   std::vector<int64_t> excluded;
   if (!split) {
     if (prompt_tokens_ > 0) excluded.assign(encodings.size(), static_cast<int64_t>(prompt_tokens_));
@@ -362,7 +419,7 @@ RowMatrix Encoder::encode_encodings(const std::vector<Encoding>& encodings, cons
       excluded.push_back(first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
       continue;
     }
-    std::vector<Encoding> parts = split_windows(encodings[i], limit, overlap, i);
+    std::vector<Encoding> parts = split_windows(encodings[i], limit, overlap, first_index + i);
     for (size_t p = 0; p < parts.size(); ++p) {
       windows.push_back(std::move(parts[p]));
       owner.push_back(i);
@@ -451,7 +508,12 @@ void Encoder::apply_chain(RowMatrix& pooled) const {
   }
   if (options_.truncate_dim && static_cast<size_t>(pooled.cols()) > *options_.truncate_dim)
     pooled = pooled.leftCols(static_cast<Eigen::Index>(*options_.truncate_dim)).eval();
-  if (normalize_) l2_normalize_rows(pooled);
+  if (!normalize_) return;
+  // Token vectors are normalized one token at a time, as Python's normalize=True does.
+  if (pooling_modes_.front() == PoolingStrategy::None)
+    l2_normalize_blocks(pooled, static_cast<Eigen::Index>(model_->config().hidden_size * pooling_layers_.size()));
+  else
+    l2_normalize_rows(pooled);
 }
 
 RowMatrix Encoder::pool_encodings(const std::vector<Encoding>& encodings, const std::vector<int64_t>& excluded,

@@ -1,10 +1,10 @@
 // BertModel's pretraining heads: MLM logits for chosen tokens, NSP logits per sequence.
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/model/weights.h>
 
-#include "model/kernels.h"
+#include "model/row_ops.h"
 
 #include <stdexcept>
 #include <string>

@@ -1,5 +1,5 @@
 // Text-level uses of the pretraining heads: fill-mask and next-sentence probability.
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/heads/heads.h>
 #include <bertcpp/model/family.h>
@@ -12,19 +12,40 @@
 
 namespace bertcpp {
 
+namespace {
+
+// The model reads at most max_position_embeddings tokens (less the family's position offset):
+// say so, and how to truncate, before the forward pass would fail on a position.
+void check_length(const BertModel& model, const Encoding& e, const char* what) {
+  const auto limit = static_cast<size_t>(model.config().max_position_embeddings -
+                                         family_for(model.config()).position_offset(model.config()));
+  if (e.size() > limit)
+    throw std::invalid_argument(std::string(what) + ": the input has " + std::to_string(e.size()) +
+                                " tokens, more than max_position_embeddings = " + std::to_string(limit) +
+                                "; pass max_length to truncate");
+}
+
+}  // namespace
+
 std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const Tokenizer& tokenizer,
-                                                   std::string_view text, size_t top_k) {
+                                                   std::string_view text, size_t top_k,
+                                                   std::optional<size_t> max_length) {
+  if (top_k == 0) throw std::invalid_argument("fill_mask: top_k must be at least 1");
   if (!model.has_mlm_head()) {
     throw std::runtime_error("fill_mask: the checkpoint has no masked-LM head (cls.predictions.*)");
   }
   const int32_t mask_id = tokenizer.vocab().mask_id();
   if (mask_id < 0) throw std::invalid_argument("fill_mask: the vocabulary " + tokenizer.vocab().source() + " has no [MASK]");
-  const Encoding encoding = tokenizer.encode(text);
+  const Encoding encoding = tokenizer.encode(text, max_length);
+  check_length(model, encoding, "fill_mask");
   std::vector<int64_t> rows;
   for (size_t i = 0; i < encoding.ids.size(); ++i) {
     if (encoding.ids[i] == mask_id) rows.push_back(static_cast<int64_t>(i));
   }
-  if (rows.empty()) throw std::invalid_argument("fill_mask: the text has no [MASK]: \"" + std::string(text) + "\"");
+  if (rows.empty())
+    throw std::invalid_argument("fill_mask: the text has no [MASK]" +
+                                std::string(max_length ? " within its first " + std::to_string(*max_length) + " tokens" : "") +
+                                ": \"" + std::string(text.substr(0, 200)) + (text.size() > 200 ? "...\"" : "\""));
 
   const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   const ForwardOutput out = model.forward(batch);
@@ -52,12 +73,13 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const
 }
 
 float next_sentence_probability(const BertModel& model, const Tokenizer& tokenizer, std::string_view a,
-                                std::string_view b) {
+                                std::string_view b, std::optional<size_t> max_length) {
   if (!model.has_nsp_head()) {
     throw std::runtime_error("next_sentence_probability: the checkpoint has no next-sentence head (cls.seq_relationship.*)");
   }
-  const TokenBatch batch = TokenBatch::from_encodings({tokenizer.encode_pair(a, b)},
-                                                        family_for(model.config()).position_offset(model.config()));
+  const Encoding encoding = tokenizer.encode_pair(a, b, max_length);
+  check_length(model, encoding, "next_sentence_probability");
+  const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   ForwardOptions options;
   options.compute_pooler = true;
   const RowMatrix logits = model.nsp_logits(model.forward(batch, options).pooler_output);

@@ -12,9 +12,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A regular file (through symlinks). A name that is there but cannot be followed (a symlink
+// loop, a dangling link, no permission) is an error naming it, not "no checkpoint found".
 bool is_file(const fs::path& p) {
   std::error_code ec;
-  return fs::is_regular_file(p, ec);
+  if (fs::is_regular_file(p, ec)) return true;
+  std::error_code link_ec;
+  if (ec && fs::is_symlink(fs::symlink_status(p, link_ec)))
+    throw std::runtime_error(p.string() + ": cannot follow the link: " + ec.message());
+  if (!ec && fs::is_symlink(fs::symlink_status(p, link_ec)) && !fs::exists(p, link_ec))
+    throw std::runtime_error(p.string() + ": the link points to nothing");
+  return false;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {

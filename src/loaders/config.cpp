@@ -65,15 +65,6 @@ double shortest_decimal(float value) {
 
 }  // namespace
 
-const char* activation_name(Activation activation) {
-  switch (activation) {
-    case Activation::Gelu: return "gelu";
-    case Activation::GeluTanh: return "gelu_new";
-    case Activation::Relu: return "relu";
-  }
-  return "gelu";
-}
-
 BertConfig BertConfig::from_json(const std::string& json_text, const std::string& source) {
   json config;
   try {

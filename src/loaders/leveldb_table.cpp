@@ -1,6 +1,6 @@
 #include "loaders/leveldb_table.h"
 
-#include "loaders/crc32c.h"
+#include "kernels/crc32c.h"
 #include "loaders/protobuf_wire.h"
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 // <prefix>/data.pkl describes each tensor, <prefix>/data/<key> holds each storage's raw bytes.
 #include <bertcpp/loaders/checkpoint.h>
 
-#include "loaders/float_convert.h"
+#include "kernels/float_convert.h"
 #include "loaders/mapped_file.h"
 #include "loaders/torch_pickle.h"
 #include "loaders/zip_archive.h"

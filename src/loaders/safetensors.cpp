@@ -2,7 +2,7 @@
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/loaders/safetensors.h>
 
-#include "loaders/float_convert.h"
+#include "kernels/float_convert.h"
 #include "loaders/mapped_file.h"
 
 #include <nlohmann/json.hpp>

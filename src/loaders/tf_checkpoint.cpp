@@ -4,8 +4,8 @@
 // prefix.data-NNNNN-of-MMMMM (tensorflow/core/protobuf/tensor_bundle.proto).
 #include <bertcpp/loaders/checkpoint.h>
 
-#include "loaders/crc32c.h"
-#include "loaders/float_convert.h"
+#include "kernels/crc32c.h"
+#include "kernels/float_convert.h"
 #include "loaders/leveldb_table.h"
 #include "loaders/mapped_file.h"
 #include "loaders/protobuf_wire.h"

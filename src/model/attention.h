@@ -1,20 +1,22 @@
 // Scaled dot-product attention of one head of one sequence, on that sequence's own tokens:
-// no padding, so no mask. softmax(Q K^T / sqrt(d)) V through the encoder's matrix kernel
-// (model/gemm.h), with K and V packed into its panels first.
+// no padding, so no mask. softmax(Q K^T / sqrt(d)) V through the matrix kernel of the variant
+// in use (kernels/kernels.h), with K and V packed into its panels first: read in place, V's
+// rows are a page apart and the product ran at half speed.
 #pragma once
 
 #include <cstdint>
 
-#include "model/gemm.h"
+#include "kernels/kernels.h"
 
 namespace bertcpp::detail {
 
 // One thread's workspace for sequences of up to max_len tokens and heads of size d.
 struct AttentionScratch {
   AttentionScratch(int64_t max_len, int64_t d);
-  AlignedFloats keys;    // K packed: packed_floats(max_len, d)
-  AlignedFloats values;  // V packed: packed_floats(d, max_len)
-  AlignedFloats scores;  // max_len x max_len
+  const kernels::Kernels* kernels;
+  kernels::Aligned<float> keys;    // K packed as the weight of Q K^T
+  kernels::Aligned<float> values;  // V packed as B of P V
+  kernels::Aligned<float> scores;  // max_len x max_len
 };
 
 // context[r, 0:d) = softmax_j(scale * q_r . k_j) v_j for the `queries` rows of q (rows

@@ -1,11 +1,11 @@
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/model/weights.h>
 
 #include "model/attention.h"
-#include "model/kernels.h"
-#include "model/parallel.h"
+#include "model/row_ops.h"
+#include "runtime/parallel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -218,7 +218,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
     dense_side_by_side(hidden, {&L.query, &L.key, &L.value}, qkv, threads);
 
     // Self-attention per (sequence, head) on that sequence's own tokens: no padding, no mask.
-    detail::parallel_ranges(pairs, workers, [&](size_t first_pair, size_t end_pair, int worker) {
+    runtime::parallel_ranges(pairs, workers, [&](size_t first_pair, size_t end_pair, int worker) {
       for (size_t pair = first_pair; pair < end_pair; ++pair) {
         const size_t s = group.first + pair / static_cast<size_t>(heads);
         const Eigen::Index h = static_cast<Eigen::Index>(pair % static_cast<size_t>(heads));
@@ -251,11 +251,8 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
   if (options.compute_pooler && !weights_->pooler) {
     throw std::runtime_error("compute_pooler: the checkpoint has no pooler (pooler.dense.weight)");
   }
-  const int threads = detail::resolve_threads(options.threads);
+  const int threads = runtime::resolve_threads(options.threads);
   const std::vector<SequenceGroup> groups = split_by_tokens(batch, threads);
-  // Our threads split the sequences, then a group's products and heads; BLAS (the pooler)
-  // gets the threads a group has, so the two never compete.
-  detail::set_blas_threads(std::max(1, threads / static_cast<int>(groups.size())));
 
   const Eigen::Index T = static_cast<Eigen::Index>(batch.num_tokens());
   const Eigen::Index H = config_.hidden_size;
@@ -278,7 +275,7 @@ ForwardOutput BertModel::forward(const TokenBatch& batch, const ForwardOptions& 
     for (RowMatrix& m : out.hidden_states) m.resize(T, H);
     if (first_only) out.hidden_states.back().resize(S, H);
     const int threads_per_group = std::max(1, threads / static_cast<int>(groups.size()));
-    detail::parallel_for(groups.size(), static_cast<int>(groups.size()), [&](size_t g, int) {
+    runtime::parallel_for(groups.size(), static_cast<int>(groups.size()), [&](size_t g, int) {
       const Eigen::Index t0 = batch.offsets[groups[g].first];
       run_group(config_, *weights_, batch, groups[g], num_layers, keep_all, first_only, threads_per_group,
                 [&](int index, RowMatrix& hidden) {

@@ -11,7 +11,7 @@ const std::vector<ModelFamily>& model_families() {
   return families;
 }
 
-const ModelFamily& family_for(const BertConfig& config) {
+const ModelFamily& family_for(const BertConfig& config, const std::string& source) {
   std::string supported;
   for (const ModelFamily& f : model_families()) {
     for (const std::string& type : f.model_types) {
@@ -19,7 +19,10 @@ const ModelFamily& family_for(const BertConfig& config) {
       supported += (supported.empty() ? "" : ", ") + type;
     }
   }
-  throw std::runtime_error("model_type \"" + config.model_type + "\" is not supported (supported: " + supported +
+  // RoBERTa, DistilBERT, ELECTRA ... share field names with BERT but not its computation
+  // (position offsets, token types, layer layout): running one as BERT gives wrong vectors.
+  throw std::runtime_error(source + ": field \"model_type\" is \"" + config.model_type +
+                           "\", no supported model family (supported: " + supported +
                            "); see the README's \"Adding a model family\"");
 }
 

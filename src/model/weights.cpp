@@ -1,6 +1,6 @@
 #include <bertcpp/model/weights.h>
 
-#include "model/parallel.h"
+#include "runtime/parallel.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -127,7 +127,7 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   // Packed on every core. Each original's mapped pages are handed back as soon as it is
   // copied, so the original and the copy are never all resident together; converted buffers
   // are freed when their tensors leave the map.
-  detail::parallel_for(jobs.size(), detail::resolve_threads(0), [&](size_t j, int) {
+  runtime::parallel_for(jobs.size(), runtime::resolve_threads(0), [&](size_t j, int) {
     const PackJob& job = jobs[j];
     *job.target = PackedLinear(job.source.weight, job.source.bias, job.source.out, job.source.in, precision);
     release_pages(w.tensors.at(job.name));

@@ -1,4 +1,4 @@
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/pooling/pooling.h>
 
@@ -166,10 +166,19 @@ RowMatrix pool(const RowMatrix& hidden, const TokenBatch& batch, PoolingStrategy
   return out;
 }
 
-void l2_normalize_rows(RowMatrix& m) {
+void l2_normalize_rows(RowMatrix& m) { l2_normalize_blocks(m, m.cols()); }
+
+void l2_normalize_blocks(RowMatrix& m, Eigen::Index block) {
+  if (m.cols() == 0) return;
+  if (block <= 0 || m.cols() % block != 0)
+    throw std::invalid_argument("l2_normalize_blocks: block " + std::to_string(block) + " does not divide " +
+                                std::to_string(m.cols()) + " columns");
   for (Eigen::Index r = 0; r < m.rows(); ++r) {
-    const float norm = m.row(r).norm();
-    if (norm > 0.0f) m.row(r) /= norm;
+    for (Eigen::Index c = 0; c < m.cols(); c += block) {
+      auto v = m.row(r).segment(c, block);
+      const float norm = v.norm();
+      if (norm > 0.0f) v /= norm;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-#include "model/eigen.h"  // first: fixes EIGEN_USE_BLAS for everything below
+#include <Eigen/Core>
 
 #include <bertcpp/pooling/similarity.h>
 

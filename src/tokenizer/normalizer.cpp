@@ -2,6 +2,7 @@
 #include <bertcpp/tokenizer/unicode.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace bertcpp {
 namespace {
@@ -19,7 +20,11 @@ void push_lowercased(std::vector<NormalizedChar>& out, char32_t c, uint32_t sour
 
 // Canonical ordering (UAX #15): stable sort of each run of non-starters by combining class. HF
 // reorders the characters but leaves the alignments where they were, so only `c` moves.
+// Runs are usually a mark or two (insertion sort); a long crafted run ("a" and a million
+// accents) is counting-sorted, so the whole text stays linear.
 void reorder_marks(NormalizedChar* chars, size_t n) {
+  constexpr size_t kShortRun = 8;
+  thread_local std::vector<char32_t> sorted;
   size_t i = 0;
   while (i < n) {
     if (unicode::combining_rank(chars[i].c) == 0) {
@@ -28,8 +33,7 @@ void reorder_marks(NormalizedChar* chars, size_t n) {
     }
     size_t end = i + 1;
     while (end < n && unicode::combining_rank(chars[end].c) != 0) ++end;
-    if (end - i > 1) {
-      // Runs are a handful of marks long: insertion sort is stable and allocation-free.
+    if (end - i <= kShortRun) {
       for (size_t a = i + 1; a < end; ++a) {
         const char32_t c = chars[a].c;
         const uint8_t rank = unicode::combining_rank(c);
@@ -40,6 +44,14 @@ void reorder_marks(NormalizedChar* chars, size_t n) {
         }
         chars[b].c = c;
       }
+    } else {
+      size_t start[257] = {};
+      for (size_t a = i; a < end; ++a) ++start[unicode::combining_rank(chars[a].c) + 1];
+      for (size_t r = 1; r < 257; ++r) start[r] += start[r - 1];
+      sorted.resize(end - i);
+      for (size_t a = i; a < end; ++a) sorted[start[unicode::combining_rank(chars[a].c)]++] = chars[a].c;
+      for (size_t a = i; a < end; ++a) chars[a].c = sorted[a - i];
+      if (sorted.capacity() > (size_t{1} << 20)) std::vector<char32_t>().swap(sorted);
     }
     i = end;
   }

@@ -1,6 +1,7 @@
 #include <bertcpp/tokenizer/vocab.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -8,6 +9,9 @@
 namespace bertcpp {
 
 Vocab Vocab::from_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error("vocab file " + path + ": is a directory; give the vocab.txt inside it");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("vocab file " + path + ": cannot open");
   std::stringstream buffer;

@@ -52,3 +52,20 @@ TEST(CsvReader, UnterminatedQuoteNamesFileAndRecord) {
 
 }  // namespace
 }  // namespace bertcpp::cli
+
+namespace bertcpp::cli {
+namespace {
+
+TEST(CsvReader, BlankLinesAreNoRecordsAndTabsSeparateTsv) {
+  EXPECT_EQ(read_all("a,b\n\n1,2\r\n\r\n\n3,4\n\n"),
+            (std::vector<std::vector<std::string>>{{"a", "b"}, {"1", "2"}, {"3", "4"}}));
+  EXPECT_EQ(read_all("\"\"\n"), (std::vector<std::vector<std::string>>{{""}}));  // an empty field is a record
+  std::istringstream in("id\ttext\n1\thello, world\n");
+  CsvReader tsv(in, "test.tsv", '\t');
+  std::vector<std::string> fields;
+  ASSERT_TRUE(tsv.next(fields) && tsv.next(fields));
+  EXPECT_EQ(fields, (std::vector<std::string>{"1", "hello, world"}));
+}
+
+}  // namespace
+}  // namespace bertcpp::cli

@@ -180,6 +180,49 @@ TEST(Encoder, RejectsEmptyListsTooLongInputsWhenAskedAndBadOptions) {
   EXPECT_THROW(make_encoder(bad_len), std::invalid_argument);
 }
 
+TEST(Encoder, StreamsLongListsWithTheSameResultsAndGlobalInputIndices) {
+  // More than kStreamTexts inputs: tokenized a slice at a time, ids only.
+  std::vector<TextInput> texts;
+  const std::vector<TextInput> ref = {{"hi", std::nullopt}, {"the bank", std::nullopt}, {"a", std::string("b")}};
+  while (texts.size() < Encoder::kStreamTexts + 300) texts.push_back(ref[texts.size() % ref.size()]);
+  EncoderOptions options;
+  options.batch_size = 64;
+  const Encoder encoder = make_encoder(options);
+  const RowMatrix streamed = encoder.encode(texts);
+  const RowMatrix whole = encoder.encode_encodings(encoder.tokenize(texts));
+  EXPECT_LT(testing::max_diff(streamed, whole), kSame);
+  std::string long_text;
+  for (int i = 0; i < 600; ++i) long_text += "word ";
+  texts[Encoder::kStreamTexts + 7] = {long_text, std::nullopt};
+  EXPECT_LT(testing::max_diff(encoder.encode(texts).topRows(100), whole.topRows(100)), kSame);  // truncated, by default
+  options.long_text = LongText::Error;
+  try {
+    make_encoder(options).encode(texts);
+    FAIL() << "no exception";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.index(), Encoder::kStreamTexts + 7) << e.what();
+  }
+}
+
+TEST(Encoder, NormalizeWithNoPoolingScalesEachToken) {
+  EncoderOptions options;
+  options.pooling = PoolingStrategy::None;
+  options.max_seq_len = 12;
+  options.normalize = true;
+  const RowMatrix v = make_encoder(options).encode({{"hello world", std::nullopt}});
+  ASSERT_EQ(v.cols(), 12 * 256);
+  for (int t = 0; t < 4; ++t) EXPECT_NEAR(v.row(0).segment(t * 256, 256).norm(), 1.0f, 1e-5f) << t;
+  EXPECT_EQ(v.row(0).segment(4 * 256, 256).norm(), 0.0f);  // padding stays zero
+}
+
+TEST(Encoder, ThreadCountsOutsideTheLimitsAreRefused) {
+  for (int threads : {-5, -1, 1025, 40000}) {
+    EncoderOptions options;
+    options.threads = threads;
+    EXPECT_THROW(make_encoder(options), std::invalid_argument) << threads;
+  }
+}
+
 TEST(Encoder, DefaultModelDirFollowsTheEnvironment) {
   ::setenv("BERTCPP_MODEL_DIR", "/somewhere/else", 1);
   EXPECT_EQ(default_model_dir(), "/somewhere/else");

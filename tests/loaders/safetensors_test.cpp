@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "loaders/float_convert.h"
+#include "kernels/float_convert.h"
 #include "loaders/loader_test_support.h"
 
 #include <cmath>

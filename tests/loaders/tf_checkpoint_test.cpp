@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "loaders/crc32c.h"
+#include "kernels/crc32c.h"
 #include "loaders/loader_test_support.h"
 
 #include <filesystem>

@@ -34,7 +34,8 @@ TEST(ModelFamily, AnUnknownFamilyIsRefusedByName) {
     FAIL() << "expected std::runtime_error";
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(),
-                 "model_type \"roberta\" is not supported (supported: bert); see the README's \"Adding a model family\"");
+                 "config.json: field \"model_type\" is \"roberta\", no supported model family (supported: bert); see the README's "
+                 "\"Adding a model family\"");
   }
   EXPECT_THROW(BertConfig::from_json(std::string(kConfig) + R"(, "pad_token_id": -1})"), std::runtime_error);
 }

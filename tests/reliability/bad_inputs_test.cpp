@@ -272,19 +272,18 @@ const std::vector<BadInput>& table() {
          bertcpp::BertModel::load(d.path());
        },
        Kind::RuntimeError, "{dir}: no checkpoint found ..."},
-      {"vocab_smaller_than_embeddings",
+      // A smaller vocab (tokens added, embeddings resized) loads; a larger one cannot belong.
+      {"vocab_larger_than_embeddings",
        [](auto& d) {
          const std::string v = bertcpp::testing::read_file(std::string(BERTCPP_MODEL_DIR_FOR_TESTS) + "/vocab.txt");
-         size_t end = 0;
-         for (int line = 0; line < 1000; ++line) end = v.find('\n', end) + 1;
-         model_dir_with(d, "vocab.txt", v.substr(0, end));
+         model_dir_with(d, "vocab.txt", v + "[extra1]\n[extra2]\n");
          bertcpp::EncoderOptions options;
          options.model_dir = d.path();
          bertcpp::Encoder encoder(options);
        },
        Kind::RuntimeError,
-       "{dir}/vocab.txt has 1000 tokens but the model's word embeddings have 30522 rows (vocab_size in the config): "
-       "the vocabulary does not belong to this model"},
+       "{dir}/vocab.txt has 30524 tokens but the model's word embeddings have 30522 rows (vocab_size in the config): "
+       "ids past the matrix would be read, so the vocabulary does not belong to this model"},
 
       // ---- input to the encoder and the tokenizer ----
       {"encode_empty_list", [](auto&) { bundled_encoder().encode({}); }, Kind::InvalidArgument,
@@ -382,6 +381,29 @@ const std::vector<BadInput>& table() {
        Kind::RuntimeError,
        "{dir}: vocab.txt and tokenizer.json disagree: id 7592 is \"hello\" in {dir}/tokenizer.json but \"hallo\" in "
        "{dir}/vocab.txt"},
+      {"encoder_threads_negative",
+       [](auto&) {
+         bertcpp::EncoderOptions o;
+         o.threads = -5;
+         bertcpp::Encoder e(bundled_encoder().model_ptr(), bundled_encoder().tokenizer_ptr(), o);
+       },
+       Kind::InvalidArgument, "threads = -5 is outside [0, 1024] (0 uses all cores)"},
+      {"tokenizer_threads_over_limit",
+       [](auto&) { bundled_encoder().tokenizer().encode_batch({{"hi", std::nullopt}}, std::nullopt, 40000); },
+       Kind::InvalidArgument, "threads = 40000 is more than the limit of 1024 (0 uses all cores)"},
+      {"tokenizer_batch_names_the_input",
+       [](auto&) {
+         bundled_encoder().tokenizer().encode_batch({{"a", std::nullopt}, {"b", std::string("c")}}, 2, 1);
+       },
+       Kind::InvalidArgument, "input 1 cannot be encoded: max_length: 2 cannot hold the 3 special tokens"},
+      {"config_model_type_not_bert",
+       [](auto& d) {
+         std::string c = bertcpp::testing::read_file(std::string(BERTCPP_MODEL_DIR_FOR_TESTS) + "/config.json");
+         model_dir_with(d, "config.json", replace_all(c, "\"model_type\": \"bert\"", "\"model_type\": \"roberta\""));
+         bertcpp::BertModel::load(d.path());
+       },
+       Kind::RuntimeError, "{dir}/config.json: field \"model_type\" is \"roberta\", no supported model family (supported: bert); see the "
+                                 "README's \"Adding a model family\""},
       {"forward_id_outside_vocab",
        [](auto&) {
          bertcpp::Encoding e = bundled_encoder().tokenizer().encode("hello");

@@ -4,6 +4,7 @@
 #include <bertcpp/model/bert_model.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,15 +17,18 @@ struct MaskPrediction {
   float probability;  // softmax over the vocabulary
 };
 
-// Top-k predictions for each [MASK] of `text`, in order of appearance.
-// Throws std::invalid_argument when the text has no [MASK]; std::runtime_error when the
-// checkpoint has no MLM head.
+// Top-k predictions for each [MASK] of `text`, in order of appearance. `max_length` truncates
+// (tokens incl. [CLS]/[SEP]); without it a text longer than max_position_embeddings is
+// std::invalid_argument saying so. Throws std::invalid_argument when the (kept) text has no
+// [MASK] or top_k is 0; std::runtime_error when the checkpoint has no MLM head.
 std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const Tokenizer& tokenizer,
-                                                   std::string_view text, size_t top_k = 5);
+                                                   std::string_view text, size_t top_k = 5,
+                                                   std::optional<size_t> max_length = std::nullopt);
 
-// Probability that `b` follows `a` (NSP "IsNext"). Throws std::runtime_error when the
-// checkpoint has no NSP head.
+// Probability that `b` follows `a` (NSP "IsNext"); `max_length` as for fill_mask (longest_first
+// truncation of the pair). Throws std::runtime_error when the checkpoint has no NSP head.
 float next_sentence_probability(const BertModel& model, const Tokenizer& tokenizer,
-                                std::string_view a, std::string_view b);
+                                std::string_view a, std::string_view b,
+                                std::optional<size_t> max_length = std::nullopt);
 
 }  // namespace bertcpp

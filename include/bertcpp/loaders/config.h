@@ -1,17 +1,11 @@
 // The model's shape and activation: Hugging Face config.json or Google's bert_config.json.
 #pragma once
 
+#include <bertcpp/types.h>
+
 #include <string>
 
 namespace bertcpp {
-
-// Note: Google's original TensorFlow BERT computes "gelu" with the tanh approximation, while
-// Hugging Face's "gelu" is the exact erf form; like transformers, we read "gelu" as exact.
-enum class Activation {
-  Gelu /* "gelu", "gelu_python": exact erf */,
-  GeluTanh /* "gelu_new", "gelu_pytorch_tanh", "gelu_fast" */,
-  Relu /* "relu" */
-};
 
 struct BertConfig {
   // Required: a missing or non-positive value is an error.
@@ -46,7 +40,5 @@ struct BertConfig {
 // (Google). Throws std::runtime_error listing both names when neither exists.
 std::string find_config(const std::string& model_dir);
 BertConfig load_config(const std::string& model_dir);
-
-const char* activation_name(Activation activation);  // "gelu", "gelu_new", "relu"
 
 }  // namespace bertcpp

@@ -31,6 +31,15 @@ struct Tensor {
 // for a tensor in a buffer (freeing that is its owner's job).
 void release_pages(const Tensor& tensor);
 
+// Gives a mapped tensor a buffer of its own (and hands the mapped pages back), so that
+// nothing reads the file afterwards: truncating or rewriting it under a live model can then
+// neither crash the process (SIGBUS) nor change its weights. Nothing to do for a buffer.
+void own_data(Tensor& tensor);
+
+// std::runtime_error naming the tensor, its file and the first bad element if any value is
+// NaN or infinite: such weights give NaN vectors for every input.
+void require_finite(const std::string& name, const Tensor& tensor);
+
 // Tensor names as they appear in the file (Hugging Face or TensorFlow naming).
 using TensorMap = std::map<std::string, Tensor>;
 

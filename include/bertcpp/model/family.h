@@ -33,7 +33,8 @@ struct ModelFamily {
 
 const std::vector<ModelFamily>& model_families();
 // The family whose model_types include config.model_type; std::runtime_error listing the
-// supported model types otherwise.
-const ModelFamily& family_for(const BertConfig& config);
+// supported model types otherwise, naming `source` (the config file) and the field. The one
+// model_type check: BertModel::load calls it with the config's path.
+const ModelFamily& family_for(const BertConfig& config, const std::string& source = "config.json");
 
 }  // namespace bertcpp

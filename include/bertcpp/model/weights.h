@@ -73,8 +73,7 @@ struct BertWeights {
   // `tensors` use canonical names (loaders/names.h: Hugging Face names without "bert.").
   // Throws std::runtime_error naming the tensor, its file and expected vs actual shape when a
   // required tensor is missing or misshapen; a head is kept only when all its tensors are there.
-  // The layers' products are packed for `precision` (std::invalid_argument if this build
-  // cannot run it).
+  // The layers' products are packed for `precision`, for the kernel variant in use (cpu.h).
   static BertWeights from_tensors(TensorMap tensors, const BertConfig& config,
                                   Precision precision = Precision::Float32);
 };

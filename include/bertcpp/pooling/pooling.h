@@ -65,5 +65,8 @@ RowMatrix pool(const RowMatrix& hidden, const TokenBatch& batch, PoolingStrategy
 
 // Scales each row to unit L2 norm (zero rows stay zero).
 void l2_normalize_rows(RowMatrix& m);
+// Scales each `block` columns of each row to unit L2 norm: one token's vector at a time in
+// the [n, T * width] layout of PoolingStrategy::None. std::invalid_argument unless block divides cols.
+void l2_normalize_blocks(RowMatrix& m, Eigen::Index block);
 
 }  // namespace bertcpp

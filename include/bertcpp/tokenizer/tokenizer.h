@@ -13,11 +13,13 @@
 #pragma once
 
 #include <bertcpp/tokenizer/encoding.h>
+#include <bertcpp/tokenizer/errors.h>
 #include <bertcpp/tokenizer/normalizer.h>
 #include <bertcpp/tokenizer/pre_tokenizer.h>
 #include <bertcpp/tokenizer/vocab.h>
 #include <bertcpp/tokenizer/wordpiece.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +41,18 @@ struct TextInput {
   std::optional<std::string> b;
 };
 
+// How encode_batch runs. Limits: threads <= kMaxThreads (std::invalid_argument above).
+struct BatchOptions {
+  std::optional<size_t> max_length;  // as Tokenizer::encode
+  size_t threads = 0;                // 0: all cores; never more than the cores or the inputs
+  // Leave tokens, offsets and attention_mask empty: a model needs ids and type ids only, and
+  // the strings cost ~0.5 KB a text.
+  bool ids_only = false;
+  // Polled on the calling thread about every 20 ms (between chunks of text, also inside one
+  // long text); returning false stops every thread and throws bertcpp::Cancelled.
+  std::function<bool()> keep_going;
+};
+
 class Tokenizer {
  public:
   // Throws std::runtime_error naming the vocab when it lacks [UNK], [CLS] or [SEP].
@@ -52,9 +66,13 @@ class Tokenizer {
   Encoding encode_pair(std::string_view a, std::string_view b,
                        std::optional<size_t> max_length = std::nullopt) const;
   // Encodes in parallel on `threads` threads (0: all cores); results in input order.
+  // A bad input throws bertcpp::InputError naming its index. If the system refuses to start
+  // more threads, the ones started finish the work.
   std::vector<Encoding> encode_batch(const std::vector<TextInput>& inputs,
                                      std::optional<size_t> max_length = std::nullopt,
                                      size_t threads = 0) const;
+  std::vector<Encoding> encode_batch(const std::vector<TextInput>& inputs, const BatchOptions& options) const;
+  static constexpr size_t kMaxThreads = 1024;
   // Encodes already-split tokens (bert-as-service's is_tokenized): each must be a vocab
   // entry or is mapped to [UNK]; no normalization. Offsets are [i, i+1) token indices into
   // tokens_a / tokens_b, since there is no text.
@@ -69,12 +87,13 @@ class Tokenizer {
   const TokenizerOptions& options() const { return options_; }
 
  private:
-  // WordPiece ids of a text and their code point offsets, without [CLS]/[SEP].
-  void tokenize_ids(std::string_view text, std::vector<int32_t>& ids,
-                    std::vector<std::pair<size_t, size_t>>& offsets) const;
-  Encoding assemble(const std::vector<int32_t>& ids_a, const std::vector<std::pair<size_t, size_t>>& offsets_a,
-                    const std::vector<int32_t>* ids_b, const std::vector<std::pair<size_t, size_t>>* offsets_b,
-                    std::optional<size_t> max_length) const;
+  struct Pieces;  // the ids (and offsets) of one text, see tokenizer.cpp
+  struct Stop;    // cancellation shared by the threads of one call
+  // WordPiece ids of a text and their code point offsets, without [CLS]/[SEP]; see tokenizer.cpp.
+  void tokenize_ids(std::string_view text, size_t keep, bool count_all, Pieces& out, Stop* stop) const;
+  Encoding assemble(const Pieces& a, const Pieces* b, std::optional<size_t> max_length, bool ids_only) const;
+  Encoding encode_one(std::string_view a, const std::string_view* b, std::optional<size_t> max_length,
+                      bool ids_only, Stop* stop) const;
 
   Vocab vocab_;
   TokenizerOptions options_;

@@ -8,7 +8,7 @@ namespace bertcpp::detail {
 
 uint32_t crc32c_extend(uint32_t crc, const unsigned char* data, size_t n);
 inline uint32_t crc32c(const unsigned char* data, size_t n) { return crc32c_extend(0, data, n); }
-// Portable path, also used when the CPU lacks SSE4.2; exposed so tests can compare the two.
+// Portable path, the generic variant's; exposed so tests can compare the two.
 uint32_t crc32c_extend_portable(uint32_t crc, const unsigned char* data, size_t n);
 
 // Stored CRCs are "masked" so that a CRC of data holding CRCs stays well distributed.

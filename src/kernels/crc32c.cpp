@@ -1,11 +1,9 @@
-#include "loaders/crc32c.h"
+#include "kernels/crc32c.h"
+
+#include "kernels/kernels.h"
+#include "kernels/variants.h"
 
 #include <array>
-#include <cstring>
-
-#if defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
 
 namespace bertcpp::detail {
 namespace {
@@ -29,21 +27,17 @@ uint32_t crc32c_extend_portable(uint32_t crc, const unsigned char* data, size_t 
   return ~c;
 }
 
+// SSE4.2's crc32 instruction where the kernels' variant has it (kernels/x86_avx2).
 uint32_t crc32c_extend(uint32_t crc, const unsigned char* data, size_t n) {
-#if defined(__SSE4_2__) && defined(__x86_64__)
-  uint64_t c = ~crc;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t word;
-    std::memcpy(&word, data + i, 8);
-    c = _mm_crc32_u64(c, word);
-  }
-  uint32_t c32 = static_cast<uint32_t>(c);
-  for (; i < n; ++i) c32 = _mm_crc32_u8(c32, data[i]);
-  return ~c32;
-#else
-  return crc32c_extend_portable(crc, data, n);
-#endif
+  return kernels::active().crc32c_extend(crc, data, n);
 }
 
 }  // namespace bertcpp::detail
+
+namespace bertcpp::kernels::generic {
+
+uint32_t crc32c_extend(uint32_t crc, const unsigned char* data, size_t n) {
+  return detail::crc32c_extend_portable(crc, data, n);
+}
+
+}  // namespace bertcpp::kernels::generic

@@ -1,10 +1,9 @@
-#include "loaders/float_convert.h"
+#include "kernels/float_convert.h"
+
+#include "kernels/kernels.h"
+#include "kernels/variants.h"
 
 #include <cstring>
-
-#if defined(__F16C__)
-#include <immintrin.h>
-#endif
 
 namespace bertcpp::detail {
 
@@ -40,22 +39,30 @@ float bfloat16_to_float(uint16_t b) {
   return value;
 }
 
+uint16_t float_to_bfloat16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);  // NaN stays NaN
+  bits += 0x7FFFu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
 static uint16_t load_u16_le(const unsigned char* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 
-void halfs_to_floats(const unsigned char* src, size_t n, float* dst) {
-  size_t i = 0;
-#if defined(__F16C__) && (defined(__x86_64__) || defined(__i386__))
-  // x86 is little-endian, so the bytes are the halfs as they lie in memory.
-  for (; i + 8 <= n; i += 8) {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
-    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
-  }
-#endif
-  for (; i < n; ++i) dst[i] = half_to_float_scalar(load_u16_le(src + 2 * i));
-}
+void halfs_to_floats(const unsigned char* src, size_t n, float* dst) { kernels::active().halfs_to_floats(src, n, dst); }
 
 void bfloat16s_to_floats(const unsigned char* src, size_t n, float* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(load_u16_le(src + 2 * i));
 }
 
 }  // namespace bertcpp::detail
+
+namespace bertcpp::kernels::generic {
+
+void halfs_to_floats(const unsigned char* src, size_t n, float* dst) {
+  for (size_t i = 0; i < n; ++i) {
+    dst[i] = detail::half_to_float_scalar(static_cast<uint16_t>(src[2 * i] | (src[2 * i + 1] << 8)));
+  }
+}
+
+}  // namespace bertcpp::kernels::generic

@@ -1,0 +1,30 @@
+// The few types every stage shares: what a layer's products multiply in, and the activations a
+// config can name. Kept apart from the loaders and the model so the kernels can depend on them
+// and on nothing above.
+#pragma once
+
+#include <string>
+
+namespace bertcpp {
+
+// Note: Google's original TensorFlow BERT computes "gelu" with the tanh approximation, while
+// Hugging Face's "gelu" is the exact erf form; like transformers, we read "gelu" as exact.
+enum class Activation {
+  Gelu /* "gelu", "gelu_python": exact erf */,
+  GeluTanh /* "gelu_new", "gelu_pytorch_tanh", "gelu_fast" */,
+  Relu /* "relu" */
+};
+const char* activation_name(Activation activation);  // "gelu", "gelu_new", "relu"
+
+// What the layers' products multiply in. Sums are float32 either way.
+enum class Precision {
+  Float32,   // exact to transformers' float32 outputs (parity tests: <= 1e-4)
+  BFloat16,  // weights (and, with AVX512_BF16, inputs) rounded to bfloat16, ~1e-2 off float32:
+             // twice float32's rate where the CPU has AVX512_BF16 (cpu_info().precisions),
+             // elsewhere half the weight memory, widened to float32 in the kernel
+};
+const char* precision_name(Precision precision);  // "float32", "bfloat16"
+// "float32"/"fp32"/"bfloat16"/"bf16"; throws std::invalid_argument naming the choices.
+Precision parse_precision(const std::string& name);
+
+}  // namespace bertcpp

@@ -1,0 +1,110 @@
+// The AVX512_BF16 variant (AMD Zen 4+, Intel Cooper Lake / Sapphire Rapids+): bfloat16
+// products with vdpbf16ps, two multiply-adds per lane per instruction, summed in float32.
+// x is rounded to bfloat16 once per product; the panels hold pairs: for each pair of k steps,
+// 16 columns x (k, k+1), then the next 16. Everything else is the AVX-512 variant's
+// (dispatch.cpp). Compiled with the AVX-512 flags plus -mavx512bf16.
+#include <immintrin.h>
+
+#include "kernels/impl/panels.h"
+#include "kernels/variants.h"
+
+namespace bertcpp::kernels::avx512_bf16 {
+
+namespace {
+
+constexpr int64_t P = 32;
+constexpr int kTileRows = 12;
+
+inline int64_t even(int64_t k) { return (k + 1) / 2 * 2; }  // rows are padded to pairs
+
+template <int R>
+void tile(const bf16* x, int64_t x_stride, const bf16* panel, int64_t pairs, const float* bias, int cols, float* y,
+          int64_t y_stride) {
+  const auto lo = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+  const auto hi = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+  const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
+  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
+  __m512 acc[R][2];
+  for (int i = 0; i < R; ++i) {
+    acc[i][0] = b0;
+    acc[i][1] = b1;
+  }
+  for (int64_t k = 0; k < pairs; ++k) {
+    const auto w0 = reinterpret_cast<__m512bh>(_mm512_load_si512(panel + k * 2 * P));
+    const auto w1 = reinterpret_cast<__m512bh>(_mm512_load_si512(panel + k * 2 * P + P));
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i) {
+      uint32_t pair;
+      std::memcpy(&pair, x + i * x_stride + 2 * k, sizeof pair);
+      const auto a = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pair)));
+      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], a, w0);
+      acc[i][1] = _mm512_dpbf16_ps(acc[i][1], a, w1);
+    }
+  }
+  for (int i = 0; i < R; ++i) {
+    _mm512_mask_storeu_ps(y + i * y_stride, lo, acc[i][0]);
+    _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, acc[i][1]);
+  }
+}
+
+template <int R>
+struct Tile {
+  static void run(const bf16* x, int64_t xs, const bf16* p, int64_t k, const float* b, int c, float* y, int64_t ys) {
+    tile<R>(x, xs, p, k, b, c, y, ys);
+  }
+};
+constexpr TileFn<bf16, bf16> kTiles[kTileRows] = {
+    &Tile<1>::run, &Tile<2>::run, &Tile<3>::run, &Tile<4>::run,  &Tile<5>::run,  &Tile<6>::run,
+    &Tile<7>::run, &Tile<8>::run, &Tile<9>::run, &Tile<10>::run, &Tile<11>::run, &Tile<12>::run};
+
+}  // namespace
+
+size_t bf16_count(int64_t out, int64_t in) { return static_cast<size_t>(panels_of(out, P) * P * even(in)); }
+
+void pack_bf16(const float* w, int64_t w_stride, int64_t out, int64_t in, bf16* packed) {
+  const int64_t pairs = even(in) / 2;
+  for (int64_t p = 0; p < panels_of(out, P); ++p) {
+    bf16* panel = packed + p * P * even(in);
+    for (int64_t c = 0; c < P; ++c) {
+      const int64_t o = p * P + c;
+      const float* row = w + o * w_stride;
+      // Column c's pair (k, k+1) sits at 2 * (c mod 16) within the half of the step it falls in.
+      bf16* column = panel + (c / 16) * P + 2 * (c % 16);
+      for (int64_t k = 0; k < pairs; ++k) {
+        column[k * 2 * P] = o < out ? round_bf16(row[2 * k]) : 0;
+        column[k * 2 * P + 1] = o < out && 2 * k + 1 < in ? round_bf16(row[2 * k + 1]) : 0;
+      }
+    }
+  }
+}
+
+float bf16_weight(const bf16* packed, int64_t in, int64_t o, int64_t i) {
+  const int64_t c = o % P;
+  const int64_t step = (o / P) * P * even(in) + (i / 2) * 2 * P;
+  return widen_bf16(packed[step + (c / 16) * P + 2 * (c % 16) + i % 2]);
+}
+
+int64_t x_bf16_stride(int64_t k) { return even(k); }
+
+void round_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bf16* out, int64_t out_stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x + r * x_stride;
+    bf16* row = out + r * out_stride;
+    int64_t i = 0;
+    for (; i + 32 <= k; i += 32) {  // 32 values per instruction, the same rounding as round_bf16
+      const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(in + i + 16), _mm512_loadu_ps(in + i));
+      _mm512_storeu_si512(row + i, reinterpret_cast<__m512i>(v));
+    }
+    for (; i < k; ++i) row[i] = round_bf16(in[i]);
+    if (k % 2 != 0) row[k] = 0;
+  }
+}
+
+void gemm_bf16(const void* x, int64_t x_stride, int64_t rows, const bf16* packed, int64_t k, int64_t n,
+               const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel, int activation) {
+  run_tiles<bf16, bf16, P, kTileRows, avx512::activate>(kTiles, static_cast<const bf16*>(x), x_stride, rows, packed,
+                                                        P * even(k), even(k) / 2, n, bias, y, y_stride, first_panel,
+                                                        end_panel, activation);
+}
+
+}  // namespace bertcpp::kernels::avx512_bf16

@@ -1,0 +1,22 @@
+// The encoder's element-wise passes over packed [rows, cols] row-major matrices, a row at a
+// time, through the kernel variant in use (kernels/kernels.h).
+#pragma once
+
+#include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/weights.h>
+
+namespace bertcpp::detail {
+
+using RowMajorMatrix = RowMatrix;
+
+// y = act(y + bias), row by row.
+void add_bias_activation(RowMajorMatrix& y, const float* bias, Activation activation);
+
+// y = LayerNorm(y + residual): a sub-layer's output (bias already added), its residual, its norm.
+void add_residual_layer_norm(RowMajorMatrix& y, const RowMajorMatrix& residual, const LayerNormWeights& norm,
+                             float eps);
+
+// y = LayerNorm(y).
+void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps);
+
+}  // namespace bertcpp::detail

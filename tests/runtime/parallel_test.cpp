@@ -1,0 +1,151 @@
+// The thread pool and the thread policy: every index run exactly once, errors carried back,
+// nested and concurrent calls, a busy pool, `threads` = 1 starting no thread, and fork: a
+// child process of a parent that used the pool runs parallel work instead of hanging.
+#include "runtime/parallel.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <dirent.h>
+#include <stdexcept>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace bertcpp::runtime {
+namespace {
+
+int thread_count() {  // threads of this process, from /proc
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+// Runs `child` in a forked process bounded by `seconds`; true when it exits 0.
+template <typename Child>
+bool in_child(Child&& child, unsigned seconds = 20) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    alarm(seconds);  // a hang ends as SIGALRM, not as a stuck test
+    _exit(child() ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(ThreadPolicy, ZeroIsEveryCoreAndCountsAreCappedAtTheCores) {
+  EXPECT_GE(available_cores(), 1);
+  EXPECT_EQ(resolve_threads(0), available_cores());
+  EXPECT_EQ(resolve_threads(1), 1);
+  EXPECT_EQ(resolve_threads(100000), available_cores());
+  try {
+    resolve_threads(-5);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("threads = -5"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ParallelRanges, CoverEveryIndexOnceForAnyCountAndSplit) {
+  for (size_t n : {0, 1, 2, 3, 7, 64, 1000}) {
+    for (int threads : {1, 2, 3, 16}) {
+      std::vector<std::atomic<int>> hits(n);
+      parallel_ranges(n, threads, [&](size_t begin, size_t end, int worker) {
+        EXPECT_LT(worker, threads);
+        for (size_t i = begin; i < end; ++i) hits[i]++;
+      });
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << n << " items, " << threads << " threads";
+    }
+  }
+}
+
+TEST(ParallelFor, RethrowsTheFirstErrorAndStops) {
+  std::atomic<int> ran{0};
+  EXPECT_THROW(parallel_for(1000, 2, [&](size_t i, int) {
+                 ran++;
+                 if (i == 10) throw std::runtime_error("item 10");
+               }),
+               std::runtime_error);
+  EXPECT_LT(ran.load(), 1000);
+}
+
+TEST(ParallelFor, NestedCallsRunOnTheirCallerAndFinish) {
+  std::atomic<int> inner{0};
+  parallel_for(4, 2, [&](size_t, int) {
+    parallel_ranges(10, 2, [&](size_t b, size_t e, int) { inner += static_cast<int>(e - b); });
+  });
+  EXPECT_EQ(inner.load(), 40);
+}
+
+TEST(ParallelRanges, ConcurrentCallersEachGetTheirWholeResult) {
+  std::vector<std::thread> callers;
+  std::atomic<int> wrong{0};
+  for (int c = 0; c < 6; ++c) {
+    callers.emplace_back([&] {
+      for (int round = 0; round < 200; ++round) {
+        std::vector<int> out(97, 0);
+        parallel_ranges(out.size(), 2, [&](size_t b, size_t e, int) {
+          for (size_t i = b; i < e; ++i) out[i] = static_cast<int>(i);
+        });
+        for (size_t i = 0; i < out.size(); ++i) wrong += out[i] != static_cast<int>(i);
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(ParallelRanges, OneThreadStartsNoThread) {
+  EXPECT_TRUE(in_child([] {  // a fresh process: the pool has not been made yet
+    const int before = thread_count();
+    int sum = 0;
+    parallel_ranges(100, 1, [&](size_t b, size_t e, int) { sum += static_cast<int>(e - b); });
+    parallel_for(100, 1, [&](size_t, int) { ++sum; });
+    return sum == 200 && thread_count() == before;
+  }));
+}
+
+TEST(Fork, AChildOfAProcessThatUsedThePoolRunsParallelWork) {
+  std::atomic<int> warm{0};
+  parallel_ranges(64, 2, [&](size_t b, size_t e, int) { warm += static_cast<int>(e - b); });  // pool in use
+  ASSERT_EQ(warm.load(), 64);
+  for (int generation = 0; generation < 2; ++generation) {  // a child, and that child's child
+    EXPECT_TRUE(in_child([] {
+      std::atomic<int> sum{0};
+      parallel_ranges(64, 2, [&](size_t b, size_t e, int) { sum += static_cast<int>(e - b); });
+      const bool grandchild = in_child([] {
+        std::atomic<int> s{0};
+        parallel_for(50, 2, [&](size_t, int) { s++; });
+        return s.load() == 50;
+      });
+      return sum.load() == 64 && grandchild;
+    })) << "generation " << generation;
+  }
+}
+
+TEST(Fork, WhileAnotherThreadIsInsideThePool) {
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    while (!stop) parallel_ranges(1000, 2, [](size_t, size_t, int) {});
+  });
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(in_child([] {
+      std::atomic<int> s{0};
+      parallel_ranges(10, 2, [&](size_t b, size_t e, int) { s += static_cast<int>(e - b); });
+      return s.load() == 10;
+    }));
+  }
+  stop = true;
+  busy.join();
+}
+
+}  // namespace
+}  // namespace bertcpp::runtime
