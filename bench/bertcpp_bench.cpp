@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
   // CLS_TOKEN of the last layer: the last layer computes only first tokens (first_token_only).
   EncoderOptions cls;
   cls.pooling = PoolingStrategy::FirstToken;
-  cls.pooling_layers = {-1};
+  cls.pooling_layers = std::vector<int>{-1};
   encoder_rows("CLS_TOKEN of the last layer (Encoder): the last layer runs [CLS] rows only", cls);
 
   if (!skip_e2e) {

@@ -44,10 +44,16 @@
 
 #include <bertcpp/cpu.h>
 #include <bertcpp/encoder.h>
+#include <bertcpp/encoder/modules.h>
+#include <bertcpp/heads/classifier.h>
+#include <bertcpp/heads/dense.h>
 #include <bertcpp/heads/heads.h>
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/family.h>
 #include <bertcpp/loaders/config.h>
 #include <bertcpp/pooling/pooling.h>
+#include <bertcpp/tokenizer/folder.h>
 #include <bertcpp/tokenizer/tokenizer.h>
+#include <bertcpp/tokenizer/tokenizer_json.h>
 #include <bertcpp/version.h>

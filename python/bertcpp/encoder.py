@@ -84,41 +84,62 @@ class Encoder:
 
     model_dir: a directory with config.json / bert_config.json, vocab.txt and weights
         (safetensors, PyTorch .bin or a TensorFlow checkpoint); None = the bundled model.
+        A sentence-transformers folder (modules.json) gives SentenceTransformer's embeddings:
+        its Pooling, Dense and Normalize modules, max_seq_length and prompts.
     pooling_strategy: REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN (FIRST_TOKEN),
-        SEP_TOKEN (LAST_TOKEN), CLS_POOLED or NONE (token vectors, zero padded).
+        SEP_TOKEN (LAST_TOKEN), CLS_POOLED, MEAN_SQRT_LEN_TOKENS, WEIGHTED_MEAN or NONE (token
+        vectors, zero padded). None = the folder's choice (its Pooling module, else REDUCE_MEAN);
+        setting it (or pooling_layer) replaces a sentence-transformers folder's chain.
     pooling_layer: int or list of ints, negative from the last layer; a list concatenates.
-    max_seq_len: tokens per text incl. [CLS]/[SEP], longer texts truncated; None = no truncation.
+        None = -1 for a sentence-transformers folder, else -2.
+    max_seq_len: tokens per text incl. [CLS]/[SEP]. None = the folder's max_seq_length, else
+        max_position_embeddings.
+    long_text: texts longer than that: "truncate" (default), "error" (ValueError), or "window"
+        (overlapping windows, window_overlap tokens apart, averaged weighted by their tokens).
+    normalize: None = as the folder says (its Normalize module), else False/True.
+    prompt_name / prompt: a prompt of the folder's config_sentence_transformers.json, or a text,
+        put before every text (default: the folder's default_prompt_name).
+    truncate_dim: keep the first truncate_dim dimensions (Matryoshka models).
     threads: None or 0 = all cores, else 1..1024.
     precision: "float32" (matches transformers) or "bfloat16" (the layers' products in bfloat16,
         about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32).
     """
 
-    def __init__(self, model_dir=None, pooling_strategy="REDUCE_MEAN", pooling_layer=-2, max_seq_len=None,
-                 threads=None, batch_size=32, normalize=False, precision="float32"):
-        layers = _check_layers(pooling_layer)
-        if pooling_strategy is None:
-            raise ValueError('pooling_strategy=None is ambiguous: use "NONE" for token vectors, or "REDUCE_MEAN" '
-                             "(the default)")
-        if not isinstance(pooling_strategy, str):
-            raise TypeError("pooling_strategy must be a str such as \"REDUCE_MEAN\", got %r" % (pooling_strategy,))
+    def __init__(self, model_dir=None, pooling_strategy=None, pooling_layer=None, max_seq_len=None,
+                 threads=None, batch_size=32, normalize=None, precision="float32", long_text="truncate",
+                 window_overlap=None, prompt_name=None, prompt=None, truncate_dim=None):
+        # Kept as given (None = the folder decides) so that a pickled Encoder is rebuilt alike.
+        self._args = (model_dir, pooling_strategy, pooling_layer, max_seq_len, threads, batch_size, normalize,
+                      precision, long_text, window_overlap, prompt_name, prompt, truncate_dim)
+        layers = None if pooling_layer is None else _check_layers(pooling_layer)
+        if pooling_strategy is not None and not isinstance(pooling_strategy, str):
+            raise TypeError("pooling_strategy must be a str such as \"REDUCE_MEAN\" or None (the model's own), got %r"
+                            % (pooling_strategy,))
         if max_seq_len is not None:
             max_seq_len = _check_int("max_seq_len", max_seq_len, 2, "an integer >= 2 (tokens incl. [CLS]/[SEP]) or None")
         threads = 0 if threads is None else _check_int("threads", threads, 0, "None, 0 (all cores) or a positive integer")
         batch_size = _check_int("batch_size", batch_size, 1, "a positive integer")
+        if window_overlap is not None:
+            window_overlap = _check_int("window_overlap", window_overlap, 0, "a non-negative integer or None")
+        if truncate_dim is not None:
+            truncate_dim = _check_int("truncate_dim", truncate_dim, 1, "a positive integer or None")
         precision = "float32" if precision is None else precision
         if not isinstance(precision, str):
             raise TypeError('precision must be "float32" or "bfloat16", got %r' % (precision,))
+        if not isinstance(long_text, str):
+            raise TypeError('long_text must be "truncate", "error" or "window", got %r' % (long_text,))
         self.model_dir = resolve_model_dir(model_dir)
-        self.normalize = bool(normalize)
+        self.normalize = bool(normalize)  # per-call default; the core applies the constructor's value
         self.precision = precision
         self._core = _bertcpp.Encoder(self.model_dir, pooling_strategy, layers, max_seq_len, threads, batch_size,
-                                      self.precision)
+                                      self.precision, None if normalize is None else bool(normalize), long_text,
+                                      window_overlap, prompt_name, prompt, truncate_dim)
         self._by_batch_size = {batch_size: self._core}
+        self._by_prompt = {}
 
-    # ---- pickling: by model directory and options, so that spawn/forkserver workers get one ----
+    # ---- pickling: by model directory and the options as given, so that spawn/forkserver workers get one ----
     def __reduce__(self):
-        return (type(self), (self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len,
-                          self._core.threads, self.batch_size, self.normalize, self.precision))
+        return (type(self), (self.model_dir,) + self._args[1:])
 
     # ---- description ----
     @property
@@ -157,6 +178,20 @@ class Encoder:
     def batch_size(self):
         return self._core.batch_size
 
+    @property
+    def description(self):
+        """What the encoder computes: the sentence-transformers chain it applies, or bert-as-service's pooling."""
+        return self._core.description
+
+    @property
+    def prompts(self):
+        """The folder's prompts (config_sentence_transformers.json), {} otherwise."""
+        return dict(self._core.prompts)
+
+    @property
+    def similarity_fn_name(self):
+        return self._core.similarity_fn_name
+
     def __repr__(self):
         return "Encoder(model_dir=%r, pooling_strategy=%r, pooling_layer=%r, max_seq_len=%r, precision=%r, dim=%d)" % (
             self.model_dir, self.pooling_strategy, self.pooling_layer, self.max_seq_len, self.precision, self.dim)
@@ -170,16 +205,30 @@ class Encoder:
             self._by_batch_size[batch_size] = self._core.with_batch_size(batch_size)
         return self._by_batch_size[batch_size]
 
+    def _core_with_prompt(self, core, prompt_name, prompt):
+        """The core encoding with another prompt (model shared), cached per (batch size, prompt)."""
+        if prompt_name is None and prompt is None:
+            return core
+        key = (core.batch_size, prompt_name, prompt)
+        if key not in self._by_prompt:
+            self._by_prompt[key] = core.with_prompt(prompt_name, prompt)
+        return self._by_prompt[key]
+
     def encode(self, texts, batch_size=None, show_progress_bar=None, normalize=None, is_tokenized=False,
-               show_tokens=False, progress=None):
+               show_tokens=False, progress=None, prompt_name=None, prompt=None, output_precision="float32",
+               calibration_embeddings=None):
         """float32 array (n, dim), C-contiguous, row i for texts[i].
 
         texts: a list of str ("first ||| second" or a (first, second) tuple is a pair); a
             single str gives one row; with is_tokenized=True, a list of token lists.
         pooling NONE gives (n, T, H), zero padded. show_tokens=True returns (vectors, tokens).
         progress: optional callable(done, total) -> bool, called between batches; False cancels.
+        prompt_name / prompt: for this call, as the constructor's (sentence-transformers' encode).
+        output_precision: "float32", or "int8" / "uint8" / "binary" / "ubinary" with
+            sentence-transformers' quantize_embeddings semantics (int8 ranges from
+            calibration_embeddings when given, else from these vectors).
         """
-        core = self._core_for(batch_size)
+        core = self._core_with_prompt(self._core_for(batch_size), prompt_name, prompt)
         texts = _materialize(texts)
         if is_tokenized:
             if texts and all(isinstance(t, str) for t in texts):
@@ -204,7 +253,14 @@ class Encoder:
                 bar.close()
         if self.normalize if normalize is None else normalize:
             _normalize_rows(vectors)
+        if output_precision != "float32":
+            vectors = quantize_embeddings(vectors, output_precision, calibration_embeddings=calibration_embeddings)
         return (vectors, tokens) if show_tokens else vectors
+
+    def similarity(self, a, b):
+        """[n, m] similarities of two sets of vectors by the folder's similarity_fn_name
+        (cosine unless config_sentence_transformers.json says dot, euclidean or manhattan)."""
+        return _bertcpp.similarity(a, b, self.similarity_fn_name)
 
     # ---- the model itself ----
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, output_hidden_states=False):
@@ -222,6 +278,28 @@ class Encoder:
         return self._core.model.forward(as_ids(input_ids, "input_ids"), as_ids(attention_mask, "attention_mask"),
                                         as_ids(token_type_ids, "token_type_ids"), bool(output_hidden_states))
 
+    # ---- sequence classification (BertForSequenceClassification folders) ----
+    @property
+    def labels(self):
+        """The classifier's labels (config.json's id2label), [] without a classifier head."""
+        return list(self._core.labels)
+
+    def predict(self, texts, apply_activation=False, batch_size=None, progress=None):
+        """Classifier logits, float32 (n, labels), for str or (str, str) items; with
+        apply_activation=True the scores people read: softmax over several labels, sigmoid of a
+        single logit (a reranker), or the folder's sentence_transformers.activation_fn."""
+        if isinstance(texts, (str, tuple)):
+            texts = [texts]
+        return self._core_for(batch_size).predict(list(texts), progress, bool(apply_activation))
+
+    def rerank(self, query, documents, top_k=None):
+        """The documents ordered by the classifier's score for (query, document), best first:
+        a list of {"index", "score", "document"}."""
+        documents = list(documents)
+        ranked = self._core.rerank(query, documents)
+        ranked = ranked if top_k is None else ranked[:_check_int("top_k", top_k, 1, "a positive integer or None")]
+        return [{"index": i, "score": float(s), "document": documents[i]} for i, s in ranked]
+
     def fill_mask(self, text, top_k=5, max_length=None):
         """For each [MASK] of text, in order: a list of top_k dicts {token, id, score}.
         max_length truncates (tokens incl. [CLS]/[SEP]); a longer text without it is a ValueError."""
@@ -234,7 +312,8 @@ class Encoder:
 
 
 # ---- module level: bertcpp.encode with a cached default encoder ----
-_ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision")
+_ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision",
+                      "long_text", "window_overlap", "truncate_dim")
 
 
 @functools.lru_cache(maxsize=8)
@@ -248,6 +327,13 @@ def _cache_key(kwargs):
             v = v.tolist()
         return tuple(v) if isinstance(v, list) else v
     return tuple(sorted((k, hashable(v)) for k, v in kwargs.items()))
+
+
+def quantize_embeddings(embeddings, precision, ranges=None, calibration_embeddings=None):
+    """sentence-transformers' quantize_embeddings: int8 / uint8 (per-dimension ranges from
+    `ranges` [2, dim], else calibration_embeddings, else the embeddings), binary / ubinary (bits
+    packed 8 a byte); float32 returns the embeddings."""
+    return _bertcpp.quantize_embeddings(embeddings, str(precision), ranges, calibration_embeddings)
 
 
 def encode(texts, **kwargs):

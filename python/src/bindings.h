@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@ void bind_tokenizer(py::module_& m);
 void bind_model(py::module_& m);
 void bind_encoder(py::module_& m);
 void bind_cli(py::module_& m);
+void bind_vectors(py::module_& m);
 
 // The UTF-8 of a Python str. A str that is not valid Unicode (a lone surrogate, as
 // surrogateescape decoding leaves) is a ValueError naming `what` and the position.

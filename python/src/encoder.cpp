@@ -61,15 +61,20 @@ py::object tokens_of(const std::vector<bertcpp::Encoding>& encodings) {
 }
 
 // [n, dim] pooled; [n, T, H * layers] for PoolingStrategy::None (the C++ side gives [n, T * width]).
+// The row's shape comes from the Encoder (the pooling table), not from here.
 py::array_t<float> shaped(const bertcpp::Encoder& encoder, bertcpp::RowMatrix&& out) {
-  if (encoder.options().pooling != bertcpp::PoolingStrategy::None) return to_numpy(std::move(out));
-  const py::ssize_t width =
-      static_cast<py::ssize_t>(encoder.model().config().hidden_size) * encoder.options().pooling_layers.size();
+  const std::vector<size_t> row = encoder.output_row_shape(0);
+  if (row.size() == 1) return to_numpy(std::move(out));
+  const auto width = static_cast<py::ssize_t>(row[1]);
   const py::ssize_t rows = out.rows(), steps = out.cols() / width;
   return to_numpy(std::move(out), {rows, steps, width});
 }
 
-std::string pooling_name(const bertcpp::Encoder& e) { return bertcpp::to_string(e.options().pooling); }
+std::string pooling_name(const bertcpp::Encoder& e) {
+  std::string name;
+  for (bertcpp::PoolingStrategy s : e.pooling_modes()) name += (name.empty() ? "" : "+") + bertcpp::to_string(s);
+  return name;
+}
 
 }  // namespace
 
@@ -77,23 +82,35 @@ void bind_encoder(py::module_& m) {
   py::register_exception<bertcpp::Cancelled>(m, "Cancelled", PyExc_RuntimeError);
 
   py::class_<bertcpp::Encoder, std::shared_ptr<bertcpp::Encoder>>(m, "Encoder")
-      .def(py::init([](const std::string& model_dir, const std::string& pooling_strategy,
-                       const std::vector<int>& pooling_layers, std::optional<size_t> max_seq_len, int threads,
-                       size_t batch_size, const std::string& precision) {
+      .def(py::init([](const std::string& model_dir, const std::optional<std::string>& pooling_strategy,
+                       const std::optional<std::vector<int>>& pooling_layers, std::optional<size_t> max_seq_len, int threads,
+                       size_t batch_size, const std::string& precision, std::optional<bool> normalize,
+                       const std::string& long_text, std::optional<size_t> window_overlap,
+                       const std::optional<std::string>& prompt_name, const std::optional<std::string>& prompt,
+                       std::optional<size_t> truncate_dim) {
              bertcpp::EncoderOptions options;
              options.model_dir = model_dir;
-             options.pooling = bertcpp::parse_pooling_strategy(pooling_strategy);
+             // Unset pooling/layers/normalize: the model folder decides (its sentence-transformers chain).
+             if (pooling_strategy) options.pooling = bertcpp::parse_pooling_strategy(*pooling_strategy);
              options.pooling_layers = pooling_layers;
              options.max_seq_len = max_seq_len;
+             options.normalize = normalize;
+             options.long_text = bertcpp::parse_long_text(long_text);
+             options.window_overlap = window_overlap;
+             options.prompt_name = prompt_name;
+             options.prompt = prompt;
              options.threads = threads;
              options.batch_size = batch_size;
              options.precision = bertcpp::parse_precision(precision);
+             options.truncate_dim = truncate_dim;
              py::gil_scoped_release release;
              return std::make_shared<bertcpp::Encoder>(options);
            }),
-           py::arg("model_dir") = "", py::arg("pooling_strategy") = "REDUCE_MEAN",
-           py::arg("pooling_layers") = std::vector<int>{-2}, py::arg("max_seq_len") = py::none(),
-           py::arg("threads") = 0, py::arg("batch_size") = 32, py::arg("precision") = "float32")
+           py::arg("model_dir") = "", py::arg("pooling_strategy") = py::none(),
+           py::arg("pooling_layers") = py::none(), py::arg("max_seq_len") = py::none(),
+           py::arg("threads") = 0, py::arg("batch_size") = 32, py::arg("precision") = "float32",
+           py::arg("normalize") = py::none(), py::arg("long_text") = "truncate", py::arg("window_overlap") = py::none(),
+           py::arg("prompt_name") = py::none(), py::arg("prompt") = py::none(), py::arg("truncate_dim") = py::none())
       .def(
           "encode",
           [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress,
@@ -126,7 +143,7 @@ void bind_encoder(py::module_& m) {
             std::vector<bertcpp::Encoding> encodings;
             bertcpp::RowMatrix out;
             run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {
-              const auto& max_len = encoder.options().max_seq_len;
+              const auto max_len = encoder.truncation_length();
               encodings.reserve(texts.size());
               for (const auto& tokens : texts) {
                 // bert-as-service's pair marker in tokenized input
@@ -164,10 +181,63 @@ void bind_encoder(py::module_& m) {
       .def_property_readonly(
           "tokenizer", [](const bertcpp::Encoder& e) { return std::const_pointer_cast<bertcpp::Tokenizer>(e.tokenizer_ptr()); })
       .def_property_readonly("pooling_strategy", &pooling_name)
-      .def_property_readonly("pooling_layers", [](const bertcpp::Encoder& e) { return e.options().pooling_layers; })
-      .def_property_readonly("max_seq_len", [](const bertcpp::Encoder& e) { return e.options().max_seq_len; })
+      .def_property_readonly("pooling_layers", [](const bertcpp::Encoder& e) { return e.pooling_layers(); })
+      .def_property_readonly("max_seq_len", [](const bertcpp::Encoder& e) { return e.max_seq_len(); })
       .def_property_readonly("batch_size", [](const bertcpp::Encoder& e) { return e.options().batch_size; })
-      .def_property_readonly("threads", [](const bertcpp::Encoder& e) { return e.options().threads; });
+      .def_property_readonly("threads", [](const bertcpp::Encoder& e) { return e.options().threads; })
+      // ---- model folders: sentence-transformers chain, prompts, long texts ----
+      .def(
+          "with_prompt",
+          [](const bertcpp::Encoder& e, const std::optional<std::string>& prompt_name,
+             const std::optional<std::string>& prompt) {
+            bertcpp::EncoderOptions options = e.options();
+            options.prompt_name = prompt_name;
+            options.prompt = prompt;
+            return std::make_shared<bertcpp::Encoder>(e.model_ptr(), e.tokenizer_ptr(), options);
+          },
+          py::arg("prompt_name"), py::arg("prompt"), "The same encoder (model shared) with another prompt.")
+      .def_property_readonly("description", &bertcpp::Encoder::describe)
+      .def_property_readonly("prompt", &bertcpp::Encoder::prompt)
+      .def_property_readonly("long_text", [](const bertcpp::Encoder& e) { return std::string(bertcpp::to_string(e.options().long_text)); })
+      .def_property_readonly("prompts",
+                             [](const bertcpp::Encoder& e) {
+                               const auto* st = e.sentence_modules();
+                               return st ? st->prompts : std::map<std::string, std::string>{};
+                             })
+      .def_property_readonly("similarity_fn_name", [](const bertcpp::Encoder& e) {
+        const auto* st = e.sentence_modules();
+        return st ? st->similarity_fn_name : std::string("cosine");
+      })
+      // ---- sequence classification: cross-encoders, rerankers, NLI ----
+      .def(
+          "predict",
+          [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress, bool scores) {
+            std::vector<bertcpp::TextInput> inputs = to_text_inputs(texts);
+            bertcpp::RowMatrix out;
+            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {
+              out = encoder.predict(inputs, callback);
+              if (scores) out = encoder.classifier()->scores(out);
+            });
+            return to_numpy(std::move(out));
+          },
+          py::arg("texts"), py::arg("progress") = py::none(), py::arg("scores") = false,
+          "Logits [n, labels] (or scores: softmax / sigmoid) for str or (str, str) items.")
+      .def(
+          "rerank",
+          [](const bertcpp::Encoder& encoder, const std::string& query, const std::vector<std::string>& documents) {
+            std::vector<bertcpp::RankedDocument> ranked;
+            {
+              py::gil_scoped_release release;
+              ranked = encoder.rerank(query, documents);
+            }
+            py::list out;
+            for (const auto& r : ranked) out.append(py::make_tuple(r.index, r.score));
+            return out;
+          },
+          py::arg("query"), py::arg("documents"), "[(index, score)] best first.")
+      .def_property_readonly("labels", [](const bertcpp::Encoder& e) {
+        return e.classifier() ? e.classifier()->labels() : std::vector<std::string>{};
+      });
 }
 
 }  // namespace bertcpp_python

@@ -83,7 +83,8 @@ py::dict forward(const bertcpp::BertModel& model, const py::array& input_ids_any
   bertcpp::RowMatrix pooler;
   {
     py::gil_scoped_release release;
-    bertcpp::TokenBatch batch = bertcpp::TokenBatch::from_padded(ids, mask, types, batch_size, seq_len);
+    bertcpp::TokenBatch batch = bertcpp::TokenBatch::from_padded(
+        ids, mask, types, batch_size, seq_len, bertcpp::family_for(model.config()).position_offset(model.config()));
     if (static_cast<py::ssize_t>(batch.num_sequences()) != batch_size)
       throw std::invalid_argument("every row of attention_mask needs at least one 1");
     bertcpp::ForwardOptions options;

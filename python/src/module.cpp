@@ -31,4 +31,5 @@ PYBIND11_MODULE(_bertcpp, m) {
   bertcpp_python::bind_model(m);
   bertcpp_python::bind_encoder(m);
   bertcpp_python::bind_cli(m);
+  bertcpp_python::bind_vectors(m);
 }

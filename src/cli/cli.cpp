@@ -24,12 +24,22 @@ const char* kModelHelp = "model directory (config.json, vocab.txt, weights); def
 // The options that choose the model and its pooling, the same for encode and serve.
 void add_model_options(CLI::App* cmd, ModelArgs& model) {
   cmd->add_option("--model,-m", model.model_dir, kModelHelp);
-  cmd->add_option("--pooling", model.pooling, "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED or NONE")
-      ->capture_default_str();
-  cmd->add_option("--layer", model.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): several are concatenated")
-      ->capture_default_str()->delimiter(',');
-  cmd->add_option("--max-seq-len", model.max_seq_len, "truncate to this many tokens incl. [CLS]/[SEP] (default: no truncation)")
+  cmd->add_option("--pooling", model.pooling,
+                  "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, CLS_TOKEN, SEP_TOKEN, CLS_POOLED, MEAN_SQRT_LEN_TOKENS, "
+                  "WEIGHTED_MEAN or NONE (default: a sentence-transformers folder's own chain, else REDUCE_MEAN)");
+  cmd->add_option("--layer", model.layers, "layer(s) to pool, negative from the last (e.g. --layer -1 -2 or -1,-2): "
+                                           "several are concatenated (default: -1 for a sentence-transformers folder, else -2)")
+      ->delimiter(',');
+  cmd->add_option("--max-seq-len", model.max_seq_len,
+                  "tokens per text incl. [CLS]/[SEP] (default: the folder's max_seq_length, else max_position_embeddings)")
       ->check(CLI::Range(size_t{2}, size_t{1} << 20));
+  cmd->add_option("--long-text", model.long_text,
+                  "texts longer than that: truncate, error, or window (overlapping windows averaged)")
+      ->check(CLI::IsMember({"truncate", "error", "window"}))
+      ->capture_default_str();
+  cmd->add_option("--prompt-name", model.prompt_name, "a prompt of the folder's config_sentence_transformers.json");
+  cmd->add_option("--prompt", model.prompt, "text put before every input");
+  cmd->add_option("--truncate-dim", model.truncate_dim, "keep the first N dimensions of each vector (Matryoshka)");
   cmd->add_option("--batch-size", model.batch_size, "sequences per forward pass")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
   cmd->add_option("--threads", model.threads, "threads (0: all cores)")

@@ -16,12 +16,16 @@ namespace bertcpp::cli {
 // The model and pooling options `encode` and `serve` share.
 struct ModelArgs {
   std::string model_dir;  // empty: the bundled model
-  std::string pooling = "REDUCE_MEAN";
-  std::vector<int> layers = {-2};
+  // Unset: the model folder's choice (a sentence-transformers chain, else REDUCE_MEAN of -2).
+  std::optional<std::string> pooling;
+  std::vector<int> layers;  // empty: as pooling
   std::optional<size_t> max_seq_len;
+  std::string long_text = "truncate";
+  std::optional<std::string> prompt, prompt_name;
+  std::optional<size_t> truncate_dim;
   size_t batch_size = 32;
   int threads = 0;
-  bool normalize = false;
+  bool normalize = false;  // only when given: unset leaves the folder's Normalize as it is
   std::string precision = "float32";
 };
 EncoderOptions encoder_options(const ModelArgs& args);

@@ -30,13 +30,17 @@ bool is_jsonl(const std::string& path) {
 EncoderOptions encoder_options(const ModelArgs& args) {
   EncoderOptions options;
   options.model_dir = resolve_model_dir(args.model_dir);
-  options.pooling = parse_pooling_strategy(args.pooling);
-  options.pooling_layers = args.layers;
+  if (args.pooling) options.pooling = parse_pooling_strategy(*args.pooling);
+  if (!args.layers.empty()) options.pooling_layers = args.layers;
   options.max_seq_len = args.max_seq_len;
+  options.long_text = parse_long_text(args.long_text);
+  options.prompt = args.prompt;
+  options.prompt_name = args.prompt_name;
+  options.truncate_dim = args.truncate_dim;
   options.batch_size = args.batch_size;
   options.threads = args.threads;
   options.precision = parse_precision(args.precision);
-  options.normalize = args.normalize;
+  if (args.normalize) options.normalize = true;
   return options;
 }
 
@@ -46,20 +50,18 @@ void run_encode(const EncodeArgs& args) {
   if (args.chunk_size == 0) throw std::invalid_argument("--chunk-size must be at least 1");
 
   const EncoderOptions options = encoder_options(args.model);
-  // Token vectors only stack into one array when every text has the same length T.
-  if (options.pooling == PoolingStrategy::None && !options.max_seq_len)
-    throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
   // Input and output are checked before the model loads: a wrong file fails fast. The output
   // is written under a temporary name, renamed to args.output only when every text is in.
   OutputFile output(args.output, args.input);
   TextReader reader(args.input, args.column, args.field);
   const Encoder encoder(options);
+  // Token vectors only stack into one array when every text has the same length T.
+  if (encoder.pooling_modes().front() == PoolingStrategy::None && !encoder.max_seq_len())
+    throw std::invalid_argument("--pooling NONE needs --max-seq-len: the output is [n, max_seq_len, H]");
   std::unique_ptr<NpyWriter> npy;
   std::ofstream jsonl;
-  std::vector<int64_t> row_shape = {static_cast<int64_t>(encoder.dim())};
-  if (options.pooling == PoolingStrategy::None)
-    row_shape = {static_cast<int64_t>(*options.max_seq_len),
-                 static_cast<int64_t>(encoder.model().config().hidden_size * options.pooling_layers.size())};
+  std::vector<int64_t> row_shape;
+  for (size_t d : encoder.output_row_shape(encoder.max_seq_len().value_or(0))) row_shape.push_back(static_cast<int64_t>(d));
   if (is_npy(args.output)) {
     npy = std::make_unique<NpyWriter>(output.temp_path(), row_shape);
   } else {

@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 
 #include <bertcpp/cpu.h>
+#include <bertcpp/encoder/modules.h>
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
 
@@ -30,7 +31,20 @@ void run_info(const InfoArgs& args) {
   const std::string dir = resolve_model_dir(args.model_dir);
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a directory");
 
-  std::cout << "model directory: " << dir << "\nfiles:\n";
+  std::cout << "model directory: " << dir << "\n";
+  if (is_sentence_transformers_folder(dir)) {
+    const SentenceModules st = read_sentence_modules(dir);
+    std::cout << "sentence-transformers modules: " << st.describe() << "\n";
+    if (!st.prompts.empty()) {
+      std::cout << "prompts:";
+      for (const auto& [name, text] : st.prompts) std::cout << " " << name << "=\"" << text << "\"";
+      std::cout << (st.default_prompt_name ? " (default: " + *st.default_prompt_name + ")" : std::string()) << "\n";
+    }
+    std::cout << "similarity: " << st.similarity_fn_name << "\n";
+  } else {
+    std::cout << "pooling: bert-as-service's REDUCE_MEAN of layer -2 (no modules.json)\n";
+  }
+  std::cout << "files:\n";
   std::string config_path;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();

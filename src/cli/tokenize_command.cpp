@@ -1,7 +1,6 @@
 // `bertcpp tokenize`: one line a token: id, token, [start, end) in code points.
 #include "cli/commands.h"
-#include "encoder/model_dir.h"
-
+#include <bertcpp/tokenizer/folder.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 
 #include <iostream>
@@ -11,8 +10,8 @@ namespace bertcpp::cli {
 void run_tokenize(const TokenizeArgs& args) {
   const std::string dir = resolve_model_dir(args.model_dir);
   TokenizerOptions options;
-  options.lowercase = !args.cased && detail::model_dir_is_lowercase(dir);
-  const Tokenizer tokenizer(dir + "/vocab.txt", options);
+  options.lowercase = !args.cased;
+  const Tokenizer tokenizer = load_folder_tokenizer(dir, options);
   const Encoding e = args.text_b ? tokenizer.encode_pair(args.text, *args.text_b, args.max_length)
                                  : tokenizer.encode(args.text, args.max_length);
   std::cout << "id\ttype\ttoken\tstart\tend\n";

@@ -2,6 +2,7 @@
 #include <Eigen/Core>
 
 #include <bertcpp/heads/heads.h>
+#include <bertcpp/model/family.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,10 +14,11 @@ namespace bertcpp {
 
 namespace {
 
-// The model reads at most max_position_embeddings tokens: say so, and how to truncate, before
-// the forward pass would fail on a position.
+// The model reads at most max_position_embeddings tokens (less the family's position offset):
+// say so, and how to truncate, before the forward pass would fail on a position.
 void check_length(const BertModel& model, const Encoding& e, const char* what) {
-  const auto limit = static_cast<size_t>(model.config().max_position_embeddings);
+  const auto limit = static_cast<size_t>(model.config().max_position_embeddings -
+                                         family_for(model.config()).position_offset(model.config()));
   if (e.size() > limit)
     throw std::invalid_argument(std::string(what) + ": the input has " + std::to_string(e.size()) +
                                 " tokens, more than max_position_embeddings = " + std::to_string(limit) +
@@ -45,7 +47,7 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const
                                 std::string(max_length ? " within its first " + std::to_string(*max_length) + " tokens" : "") +
                                 ": \"" + std::string(text.substr(0, 200)) + (text.size() > 200 ? "...\"" : "\""));
 
-  const TokenBatch batch = TokenBatch::from_encodings({encoding});
+  const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   const ForwardOutput out = model.forward(batch);
   const RowMatrix logits = model.mlm_logits(out.hidden_states.back(), rows);
 
@@ -77,7 +79,7 @@ float next_sentence_probability(const BertModel& model, const Tokenizer& tokeniz
   }
   const Encoding encoding = tokenizer.encode_pair(a, b, max_length);
   check_length(model, encoding, "next_sentence_probability");
-  const TokenBatch batch = TokenBatch::from_encodings({encoding});
+  const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   ForwardOptions options;
   options.compute_pooler = true;
   const RowMatrix logits = model.nsp_logits(model.forward(batch, options).pooler_output);

@@ -74,12 +74,6 @@ BertConfig BertConfig::from_json(const std::string& json_text, const std::string
   }
   if (!config.is_object()) throw std::runtime_error(source + ": expected a JSON object, got " + describe(config));
 
-  if (auto it = config.find("model_type"); it != config.end() && !it->is_null()) {
-    // RoBERTa, DistilBERT, ELECTRA ... share field names with BERT but not its computation
-    // (position offsets, token types, layer layout): loading one as BERT gives wrong vectors.
-    if (!it->is_string() || it->get<std::string>() != "bert")
-      fail(source, "model_type", "is " + describe(*it) + ", only \"bert\" models can be loaded");
-  }
   BertConfig c;
   c.vocab_size = positive_int(config, source, "vocab_size", true, 0);
   c.hidden_size = positive_int(config, source, "hidden_size", true, 0);
@@ -106,6 +100,16 @@ BertConfig BertConfig::from_json(const std::string& json_text, const std::string
     if (!it->is_string() || it->get<std::string>() != "absolute")
       fail(source, "position_embedding_type", "is " + describe(*it) + ", only \"absolute\" is supported");
   }
+  if (auto it = config.find("model_type"); it != config.end() && !it->is_null()) {
+    if (!it->is_string() || it->get<std::string>().empty())
+      fail(source, "model_type", "must be a non-empty string, got " + describe(*it));
+    c.model_type = it->get<std::string>();
+  }
+  if (auto it = config.find("pad_token_id"); it != config.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > std::numeric_limits<int>::max())
+      fail(source, "pad_token_id", "must be a non-negative integer, got " + describe(*it));
+    c.pad_token_id = static_cast<int>(it->get<int64_t>());
+  }
   if (c.hidden_size % c.num_attention_heads != 0)
     fail(source, "hidden_size",
          "(" + std::to_string(c.hidden_size) + ") is not divisible by num_attention_heads (" +
@@ -124,7 +128,8 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
 
 std::string BertConfig::to_json() const {
   json config = {
-      {"model_type", "bert"},
+      {"model_type", model_type},
+      {"pad_token_id", pad_token_id},
       {"vocab_size", vocab_size},
       {"hidden_size", hidden_size},
       {"num_hidden_layers", num_hidden_layers},

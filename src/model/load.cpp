@@ -3,7 +3,9 @@
 
 #include <bertcpp/loaders/checkpoint.h>
 #include <bertcpp/loaders/names.h>
+#include <bertcpp/loaders/config.h>
 #include <bertcpp/model/bert_model.h>
+#include <bertcpp/model/family.h>
 #include <bertcpp/model/weights.h>
 
 #include <cstdlib>
@@ -38,6 +40,7 @@ void check_and_own(TensorMap& tensors, const BertConfig& config, const std::stri
 
 BertModel BertModel::load(const std::string& model_dir, Precision precision) {
   BertConfig config = load_config(model_dir);
+  family_for(config, find_config(model_dir));
   TensorMap tensors = to_canonical_names(load_checkpoint(find_checkpoint(model_dir)));
   check_and_own(tensors, config, model_dir);
   auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(std::move(tensors), config, precision));

@@ -5,7 +5,7 @@
 
 namespace bertcpp {
 
-TokenBatch TokenBatch::from_encodings(const std::vector<Encoding>& encodings) {
+TokenBatch TokenBatch::from_encodings(const std::vector<Encoding>& encodings, int32_t position_offset) {
   TokenBatch batch;
   size_t total = 0;
   for (const Encoding& e : encodings) total += e.ids.size();
@@ -27,14 +27,14 @@ TokenBatch TokenBatch::from_encodings(const std::vector<Encoding>& encodings) {
     } else {
       batch.type_ids.insert(batch.type_ids.end(), e.type_ids.begin(), e.type_ids.end());
     }
-    for (size_t i = 0; i < e.ids.size(); ++i) batch.positions.push_back(static_cast<int32_t>(i));
+    for (size_t i = 0; i < e.ids.size(); ++i) batch.positions.push_back(position_offset + static_cast<int32_t>(i));
     batch.offsets.push_back(static_cast<int64_t>(batch.ids.size()));
   }
   return batch;
 }
 
 TokenBatch TokenBatch::from_padded(const int32_t* ids, const int32_t* attention_mask, const int32_t* type_ids,
-                                   int64_t batch_size, int64_t seq_len) {
+                                   int64_t batch_size, int64_t seq_len, int32_t position_offset) {
   if (ids == nullptr) throw std::invalid_argument("TokenBatch::from_padded: ids is null");
   if (batch_size < 0 || seq_len < 0) {
     throw std::invalid_argument("TokenBatch::from_padded: negative shape [" + std::to_string(batch_size) + ", " +
@@ -49,7 +49,7 @@ TokenBatch TokenBatch::from_padded(const int32_t* ids, const int32_t* attention_
       if (attention_mask != nullptr && attention_mask[k] == 0) continue;
       batch.ids.push_back(ids[k]);
       batch.type_ids.push_back(type_ids != nullptr ? type_ids[k] : 0);
-      batch.positions.push_back(static_cast<int32_t>(t));
+      batch.positions.push_back(position_offset + static_cast<int32_t>(t));
     }
     batch.offsets.push_back(static_cast<int64_t>(batch.ids.size()));
   }

@@ -2,6 +2,7 @@
 
 #include "server/json_io.h"
 
+#include <bertcpp/version.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/pair_marker.h>
 
@@ -11,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-const char* kVersion = "0.1.0";
+const char* kVersion = BERTCPP_VERSION;
 
 HttpError bad_field(const std::string& field, const std::string& expected, const json& value) {
   return HttpError(400, "field '" + field + "' must be " + expected + ", got " + value.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 80));
@@ -42,11 +43,11 @@ std::vector<TextInput> as_inputs(std::vector<std::string> texts) {
 // Row r of rows as JSON: a flat list, or [T][k*H] for pooling NONE (token by token).
 void append_row(std::string& out, const Service& service, const RowMatrix& rows, Eigen::Index r) {
   const Encoder& encoder = service.encoder();
-  if (encoder.options().pooling != PoolingStrategy::None) {
+  if (encoder.pooling_modes().front() != PoolingStrategy::None) {
     append_floats(out, rows.row(r).data(), static_cast<size_t>(rows.cols()));
     return;
   }
-  const size_t steps = *encoder.options().max_seq_len;  // the server requires it for NONE
+  const size_t steps = encoder.max_tokens();  // NONE rows are [max tokens, k * H]
   const size_t width = static_cast<size_t>(rows.cols()) / steps;
   out.push_back('[');
   for (size_t t = 0; t < steps; ++t) {
@@ -71,7 +72,11 @@ size_t count_tokens(const std::vector<Encoding>& encodings) {
   return n;
 }
 
-std::string pooling_name(const Encoder& encoder) { return to_string(encoder.options().pooling); }
+std::string pooling_name(const Encoder& encoder) {
+  std::string name;
+  for (PoolingStrategy mode : encoder.pooling_modes()) name += (name.empty() ? "" : "+") + to_string(mode);
+  return name;
+}
 
 }  // namespace
 
@@ -118,14 +123,14 @@ std::string api_status(Service& service) {
       {"model_dir", o.model_dir},
       {"max_seq_len", o.max_seq_len ? json(*o.max_seq_len) : json()},
       {"pooling_strategy", pooling_name(encoder)},
-      {"pooling_layer", o.pooling_layers},
+      {"pooling_layer", encoder.pooling_layers()},
       {"dim", encoder.dim()},
       {"max_batch_size", o.batch_size},
       {"max_batch_tokens", s.max_batch_tokens},
       {"num_worker", 1},
       {"num_threads", o.threads},
       {"precision", o.precision == Precision::BFloat16 ? "bfloat16" : "float32"},
-      {"normalize", o.normalize},
+      {"normalize", encoder.normalizes()},
       {"show_tokens_to_client", true},
       {"server_version", kVersion},
       {"http_port", s.port},
@@ -174,7 +179,7 @@ std::string api_embeddings(Service& service, const std::string& body, const Clie
   const Encoder& encoder = service.encoder();
   const long long full = static_cast<long long>(encoder.dim());
   const long long dimensions = get_int(request, "dimensions", full);
-  if (encoder.options().pooling == PoolingStrategy::None && dimensions != full)
+  if (encoder.pooling_modes().front() == PoolingStrategy::None && dimensions != full)
     throw HttpError(400, "field 'dimensions' needs a pooled model; this server runs pooling NONE");
   if (dimensions < 1 || dimensions > full)
     throw HttpError(400, "field 'dimensions' = " + std::to_string(dimensions) + " is outside [1, " + std::to_string(full) + "]");
@@ -183,7 +188,7 @@ std::string api_embeddings(Service& service, const std::string& body, const Clie
   if (dimensions != full) {
     // Matryoshka: the leading dimensions, re-normalized when the server normalizes.
     RowMatrix cut = rows.leftCols(dimensions);
-    if (encoder.options().normalize) l2_normalize_rows(cut);
+    if (encoder.normalizes()) l2_normalize_rows(cut);
     rows = std::move(cut);
   }
   std::string out = "{\"object\":\"list\",\"data\":[";
@@ -217,7 +222,7 @@ std::string api_embed(Service& service, const std::string& body, const ClientGon
   if (truncate) max_length = service.max_tokens();
   const std::vector<Encoding> encodings = service.tokenize(as_inputs(strings_of(request, "inputs")), max_length);
   RowMatrix rows = service.embed(encodings, gone);
-  if (normalize && !service.encoder().options().normalize) l2_normalize_rows(rows);
+  if (normalize && !service.encoder().normalizes()) l2_normalize_rows(rows);
   std::string out;
   append_rows(out, service, rows);
   return out;

@@ -28,8 +28,7 @@ std::string Service::model_name() const {
 }
 
 size_t Service::max_tokens() const {
-  const auto& max_seq_len = encoder_.options().max_seq_len;
-  return max_seq_len ? *max_seq_len : static_cast<size_t>(encoder_.model().config().max_position_embeddings);
+  return encoder_.max_tokens();
 }
 
 void Service::check_count(size_t n) const {
@@ -56,6 +55,8 @@ std::vector<Encoding> Service::tokenize(const std::vector<TextInput>& texts, std
       throw HttpError(413, "input " + str(i) + " has " + str(bytes) + " bytes, more than the server's --max-input-bytes = " +
                                str(options_.max_input_bytes));
   }
+  // Only an explicit --max-seq-len truncates by default: a longer text is an error the client
+  // sees (TEI's and OpenAI's contract), unless the request asks to truncate.
   if (!max_length) max_length = encoder_.options().max_seq_len;
   // One thread: tokenizing runs on the request's own thread, beside the model's thread budget.
   std::vector<Encoding> encodings = encoder_.tokenizer().encode_batch(texts, max_length, 1);

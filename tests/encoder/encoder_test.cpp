@@ -67,7 +67,7 @@ TEST(Encoder, ClsPooledIsThePoolerOutput) {
 TEST(Encoder, SeveralLayersAreConcatenatedInTheOrderGiven) {
   EncoderOptions options;
   options.pooling = PoolingStrategy::ReduceMax;
-  options.pooling_layers = {-1, -2};
+  options.pooling_layers = std::vector<int>{-1, -2};
   const Encoder encoder = make_encoder(options);
   EXPECT_EQ(encoder.dim(), 512u);
   const RowMatrix v = encoder.encode(reference().texts());
@@ -104,7 +104,7 @@ TEST(Encoder, BatchingAndThreadsNeverChangeResultsAndOrderIsRestored) {
 TEST(Encoder, NoneGivesZeroPaddedTokenVectors) {
   EncoderOptions options;
   options.pooling = PoolingStrategy::None;
-  options.pooling_layers = {-1};
+  options.pooling_layers = std::vector<int>{-1};
   const std::vector<TextInput> texts = {{"a b c d e f", std::nullopt}, {"hi", std::nullopt}};
   const Encoder encoder = make_encoder(options);
   const std::vector<Encoding> encodings = encoder.tokenize(texts);
@@ -151,11 +151,18 @@ TEST(Encoder, TruncatesToMaxSeqLen) {
   EXPECT_EQ(encoder.encode(text).rows(), 1);
 }
 
-TEST(Encoder, RejectsEmptyListsTooLongInputsAndBadOptions) {
-  const Encoder encoder = make_encoder();
+TEST(Encoder, RejectsEmptyListsTooLongInputsWhenAskedAndBadOptions) {
+  EncoderOptions error_mode;
+  error_mode.long_text = LongText::Error;
+  const Encoder encoder = make_encoder(error_mode);
   EXPECT_THROW(encoder.encode({}), std::invalid_argument);
   std::string long_text;
   for (int i = 0; i < 600; ++i) long_text += "word ";
+  // By default a long text is truncated to the model's limit, as sentence-transformers does.
+  const RowMatrix truncated = make_encoder().encode({{long_text, std::nullopt}});
+  EncoderOptions at_512;
+  at_512.max_seq_len = 512;
+  EXPECT_LT(testing::max_diff(truncated, make_encoder(at_512).encode({{long_text, std::nullopt}})), kSame);
   try {
     encoder.encode({{"short", std::nullopt}, {long_text, std::nullopt}});
     FAIL() << "no exception";
@@ -166,7 +173,7 @@ TEST(Encoder, RejectsEmptyListsTooLongInputsAndBadOptions) {
     EXPECT_NE(what.find("512"), std::string::npos) << what;
   }
   EncoderOptions bad_layer;
-  bad_layer.pooling_layers = {-5};
+  bad_layer.pooling_layers = std::vector<int>{-5};
   EXPECT_THROW(make_encoder(bad_layer), std::invalid_argument);
   EncoderOptions bad_len;
   bad_len.max_seq_len = 513;
@@ -187,8 +194,10 @@ TEST(Encoder, StreamsLongListsWithTheSameResultsAndGlobalInputIndices) {
   std::string long_text;
   for (int i = 0; i < 600; ++i) long_text += "word ";
   texts[Encoder::kStreamTexts + 7] = {long_text, std::nullopt};
+  EXPECT_LT(testing::max_diff(encoder.encode(texts).topRows(100), whole.topRows(100)), kSame);  // truncated, by default
+  options.long_text = LongText::Error;
   try {
-    encoder.encode(texts);
+    make_encoder(options).encode(texts);
     FAIL() << "no exception";
   } catch (const InputError& e) {
     EXPECT_EQ(e.index(), Encoder::kStreamTexts + 7) << e.what();

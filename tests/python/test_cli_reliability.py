@@ -52,17 +52,17 @@ def test_an_existing_output_survives_a_failed_run(cli_path, tmp_path):
     (tmp_path / "in.txt").write_text("hello\n" * 3 + "word " * 600 + "\n")
     (tmp_path / "out.npy").write_bytes(b"previous results")
     result = run(cli_path, "encode", "-i", str(tmp_path / "in.txt"), "-o", str(tmp_path / "out.npy"),
-                 "--chunk-size", "2", "-q")
+                 "--chunk-size", "2", "--long-text", "error", "-q")
     assert result.returncode == 1
     assert (tmp_path / "out.npy").read_bytes() == b"previous results"
 
 
 def test_errors_name_the_line_in_the_file_not_the_place_in_a_chunk(cli_path, tmp_path):
     texts = ["short text"] * 12
-    texts[10] = "word " * 600  # line 11: too long without --max-seq-len
+    texts[10] = "word " * 600  # line 11: too long, refused with --long-text error
     (tmp_path / "in.txt").write_text("\n".join(texts) + "\n")
     result = run(cli_path, "encode", "-i", str(tmp_path / "in.txt"), "-o", str(tmp_path / "o.npy"),
-                 "--chunk-size", "4", "-q")
+                 "--chunk-size", "4", "--long-text", "error", "-q")
     assert result.returncode == 1
     assert "in.txt: line 11: the text has 602 tokens" in result.stderr, result.stderr
     assert "input 2" not in result.stderr

@@ -159,8 +159,10 @@ def test_errors_are_python_exceptions(encoder, tmp_path):
         bertcpp.Encoder(pooling_strategy="AVERAGE")
     with pytest.raises(RuntimeError, match=str(tmp_path)):
         bertcpp.Encoder(model_dir=str(tmp_path))
-    with pytest.raises(ValueError):
-        encoder.encode(["word " * 600])  # longer than max_position_embeddings, no truncation
+    with pytest.raises(ValueError, match="602 tokens, more than max_position_embeddings = 512"):
+        bertcpp.Encoder(long_text="error").encode(["word " * 600])
+    with pytest.raises(ValueError, match="truncate, error, window"):
+        bertcpp.Encoder(long_text="split")
     with pytest.raises(TypeError, match="element 1"):
         encoder.encode(["ok", 3])
 
@@ -241,3 +243,13 @@ def test_progress_bar_on_request_only(encoder, capfd):
     assert "40/40" in capfd.readouterr().err
     encoder.encode(TEXTS * 10, batch_size=4)  # stderr is not a terminal here: no bar
     assert "40/40" not in capfd.readouterr().err
+
+
+def test_long_texts_truncate_by_default_and_window_on_request(encoder):
+    long_text = "the river bank was quiet today and we walked along " * 500  # 5,000 words
+    truncated = encoder.encode([long_text])
+    np.testing.assert_allclose(truncated, bertcpp.Encoder(max_seq_len=512).encode([long_text]), atol=1e-6)
+    windowed = bertcpp.Encoder(long_text="window", window_overlap=64).encode([long_text, "short"])
+    assert windowed.shape == (2, 256) and np.isfinite(windowed).all()
+    np.testing.assert_allclose(windowed[1], encoder.encode(["short"])[0], atol=1e-6)
+    assert not np.allclose(windowed[0], truncated[0], atol=1e-4)

@@ -74,3 +74,26 @@ def test_cpp_example_builds_against_installed_bertcpp(tmp_path, build_dir):
                          cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert "cosine similarity" in run.stdout and "[4]" in run.stdout
+
+
+def test_classify_tweets_runs_unchanged_on_long_reviews(tmp_path):
+    """The review example of the long-text issue: texts far past 512 tokens are truncated to
+    the model's limit by default, not refused."""
+    import csv
+    good = "great product, works well and I love the build quality. "
+    bad = "poor product, broke after a week and support never answered. "
+    path = tmp_path / "reviews.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "review", "score"])
+        for i in range(48):
+            positive = i % 2 == 0
+            words = (good if positive else bad) * (60 + 7 * (i % 5)) if i % 3 == 0 else (good if positive else bad)
+            writer.writerow([i, words, "great" if positive else "poor"])
+    script = os.path.join(REPO, "examples", "classify_tweets.py")
+    out = subprocess.run([sys.executable, script, "--csv", str(path), "--text-column", "review", "--label-column",
+                          "score", "--positive", "great"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "48 texts, 50.0% positive" in out.stdout
+    accuracy = float(out.stdout.split("bertcpp REDUCE_MEAN layer -2 + LR")[1].split()[0])
+    assert 0.5 <= accuracy <= 1.0

@@ -36,6 +36,15 @@ def test_encoder_pickles_by_model_dir_and_options(encoder):
     np.testing.assert_array_equal(clone.encode(texts), custom.encode(texts))
 
 
+def test_encoder_pickles_the_long_text_prompt_and_truncation_options():
+    custom = bertcpp.Encoder(max_seq_len=8, long_text="window", window_overlap=2, prompt="query: ", truncate_dim=16)
+    clone = pickle.loads(pickle.dumps(custom))
+    assert clone._args[1:] == custom._args[1:] and clone.model_dir == custom.model_dir
+    texts = ["a text long enough to need more than one window of eight tokens"]
+    np.testing.assert_array_equal(clone.encode(texts), custom.encode(texts))
+    assert clone.encode(texts).shape == (1, 16)
+
+
 POOL_SCRIPT = """
 import multiprocessing as mp, sys
 import numpy as np
@@ -121,12 +130,22 @@ def test_lone_surrogates_name_the_element_and_position(encoder, tokenizer):
     ({"threads": -5}, ValueError, r"threads must be None, 0 .*got -5"),
     ({"threads": 40000}, ValueError, r"threads = 40000 is outside \[0, 1024\]"),
     ({"pooling_layer": "-1"}, TypeError, r"pooling_layer must be an int or a non-empty list of ints.*'-1'"),
-    ({"pooling_strategy": None}, ValueError, r'pooling_strategy=None is ambiguous: use "NONE"'),
+    ({"pooling_strategy": 3}, TypeError, r"pooling_strategy must be a str such as \"REDUCE_MEAN\" or None"),
     ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer, got 0"),
 ])
 def test_bad_encoder_arguments_are_named(kwargs, error, message):
     with pytest.raises(error, match=message):
         bertcpp.Encoder(**kwargs)
+
+
+def test_pooling_strategy_none_is_the_models_default_not_token_vectors(encoder):
+    # None means "the model folder decides" (its sentence-transformers Pooling, else REDUCE_MEAN),
+    # never NONE's token vectors.
+    default = bertcpp.Encoder(pooling_strategy=None)
+    assert default.pooling_strategy == "REDUCE_MEAN"
+    vectors = default.encode(["one text", "another"])
+    assert vectors.shape == (2, default.dim)
+    np.testing.assert_array_equal(vectors, bertcpp.Encoder(pooling_strategy="REDUCE_MEAN").encode(["one text", "another"]))
 
 
 def test_numpy_layers_and_none_precision_are_accepted():

@@ -9,6 +9,9 @@
 #include <bertcpp/loaders/safetensors.h>
 
 #include <functional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -61,6 +64,51 @@ void bin(const ScratchDir& d, const std::function<void(std::string&)>& damage) {
   write_file(d.file("pytorch_model.bin"), bytes);
   bertcpp::load_pytorch_bin(d.file("pytorch_model.bin"));
 }
+
+// A sentence-transformers folder on the bundled model with `modules` as modules.json and a
+// mean-pooling 1_Pooling/config.json, then loaded by an Encoder.
+void st_folder_with(const ScratchDir& d, const std::string& modules,
+                    const std::vector<std::pair<std::string, std::string>>& files = {}) {
+  const std::string src = BERTCPP_MODEL_DIR_FOR_TESTS;
+  std::filesystem::create_symlink(src + "/model.safetensors", d.file("model.safetensors"));
+  for (const char* f : {"config.json", "vocab.txt"}) std::filesystem::copy_file(src + "/" + f, d.file(f));
+  std::filesystem::create_directories(d.file("1_Pooling"));
+  write_file(d.file("1_Pooling/config.json"), R"({"word_embedding_dimension": 256, "pooling_mode_mean_tokens": true})");
+  write_file(d.file("modules.json"), modules);
+  for (const auto& [name, text] : files) {
+    std::filesystem::create_directories(std::filesystem::path(d.file(name)).parent_path());
+    write_file(d.file(name), text);
+  }
+  bertcpp::EncoderOptions options;
+  options.model_dir = d.path();
+  bertcpp::Encoder encoder(options);
+}
+
+// A standard BertTokenizerFast tokenizer.json for the vocabulary in `vocab_path`.
+std::string tokenizer_json_of(const std::string& vocab_path) {
+  nlohmann::json vocab = nlohmann::json::object();
+  std::istringstream lines(bertcpp::testing::read_file(vocab_path));
+  size_t id = 0;
+  for (std::string line; std::getline(lines, line); ++id) vocab[line] = id;
+  auto piece = [](const char* kind, const char* id, int type) {
+    return nlohmann::json{{kind, {{"id", id}, {"type_id", type}}}};
+  };
+  return nlohmann::json{
+      {"normalizer", {{"type", "BertNormalizer"}, {"lowercase", true}}},
+      {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+      {"post_processor",
+       {{"type", "TemplateProcessing"},
+        {"single", {piece("SpecialToken", "[CLS]", 0), piece("Sequence", "A", 0), piece("SpecialToken", "[SEP]", 0)}},
+        {"pair",
+         {piece("SpecialToken", "[CLS]", 0), piece("Sequence", "A", 0), piece("SpecialToken", "[SEP]", 0),
+          piece("Sequence", "B", 1), piece("SpecialToken", "[SEP]", 1)}}}},
+      {"model", {{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"vocab", vocab}}}}
+      .dump();
+}
+
+const std::string kTransformerAndPooling =
+    R"([{"idx": 0, "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"})";
 
 // A copy of the bundled model directory with one file replaced (weights symlinked, not copied).
 void model_dir_with(const ScratchDir& d, const std::string& name, const std::string& contents) {
@@ -240,13 +288,16 @@ const std::vector<BadInput>& table() {
       // ---- input to the encoder and the tokenizer ----
       {"encode_empty_list", [](auto&) { bundled_encoder().encode({}); }, Kind::InvalidArgument,
        "Encoder::encode: the input list is empty"},
-      {"encode_too_long_without_truncation",
+      {"encode_too_long_when_long_text_is_error",
        [](auto&) {
          std::string text;
          for (int i = 0; i < 600; ++i) text += "word ";
-         bundled_encoder().encode({{text, std::nullopt}});
+         bertcpp::EncoderOptions options;
+         options.long_text = bertcpp::LongText::Error;
+         bertcpp::Encoder(bundled_encoder().model_ptr(), bundled_encoder().tokenizer_ptr(), options).encode({{text, std::nullopt}});
        },
-       Kind::InvalidArgument, "input 0 has 602 tokens, more than max_position_embeddings = 512; set max_seq_len to truncate"},
+       Kind::InvalidArgument,
+       "input 0 has 602 tokens, more than max_position_embeddings = 512; use long_text = truncate (the default) or window"},
       {"encoder_max_seq_len_too_small",
        [](auto&) {
          bertcpp::EncoderOptions o;
@@ -264,13 +315,72 @@ const std::vector<BadInput>& table() {
       {"encoder_pooling_layer_out_of_range",
        [](auto&) {
          bertcpp::EncoderOptions o;
-         o.pooling_layers = {4};
+         o.pooling_layers = std::vector<int>{4};
          bertcpp::Encoder e(bundled_encoder().model_ptr(), bundled_encoder().tokenizer_ptr(), o);
        },
        Kind::InvalidArgument, "pooling layer 4 is outside [-4, 3] for a model with 4 layers"},
       {"tokenizer_max_length_below_specials",
        [](auto&) { bundled_encoder().tokenizer().encode_pair("a", "b", 2); }, Kind::InvalidArgument,
        "max_length: 2 cannot hold the 3 special tokens"},
+      // ---- sentence-transformers folders and tokenizer.json ----
+      {"st_missing_module_folder",
+       [](auto& d) {
+         st_folder_with(d, kTransformerAndPooling +
+                               R"(, {"idx": 2, "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])");
+       },
+       Kind::RuntimeError,
+       "{dir}/modules.json: module 2 (sentence_transformers.models.Dense): module folder {dir}/2_Dense does not exist"},
+      {"st_unknown_module_type",
+       [](auto& d) {
+         st_folder_with(d, kTransformerAndPooling +
+                               R"(, {"idx": 2, "path": "2_LayerNorm", "type": "sentence_transformers.models.LayerNorm"}])");
+       },
+       Kind::RuntimeError,
+       "{dir}/modules.json: module 2 (sentence_transformers.models.LayerNorm): unknown module type "
+       "\"sentence_transformers.models.LayerNorm\"; supported: sentence_transformers.models.Transformer, Pooling, Dense, "
+       "Normalize"},
+      {"st_pooling_without_a_mode",
+       [](auto& d) {
+         st_folder_with(d, kTransformerAndPooling + "]", {{"1_Pooling/config.json", R"({"pooling_mode_mean_tokens": false})"}});
+       },
+       Kind::RuntimeError,
+       "{dir}/1_Pooling/config.json: no pooling mode is true; set one of pooling_mode_cls_token, pooling_mode_max_tokens, "
+       "pooling_mode_mean_tokens, pooling_mode_mean_sqrt_len_tokens, pooling_mode_weightedmean_tokens, pooling_mode_lasttoken"},
+      {"st_dense_in_features_mismatch",
+       [](auto& d) {
+         st_folder_with(d, kTransformerAndPooling +
+                               R"(, {"idx": 2, "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])",
+                        {{"2_Dense/config.json", R"({"in_features": 128, "out_features": 4})"}});
+       },
+       Kind::RuntimeError,
+       "{dir}/2_Dense/config.json: in_features = 128 but the module before it gives vectors of width 256"},
+      {"st_dense_weight_shape_mismatch",
+       [](auto& d) {
+         const std::string header =
+             R"({"linear.weight": {"dtype": "F32", "shape": [4, 255], "data_offsets": [0, 4080]},)"
+             R"( "linear.bias": {"dtype": "F32", "shape": [4], "data_offsets": [4080, 4096]}})";
+         st_folder_with(d, kTransformerAndPooling +
+                               R"(, {"idx": 2, "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])",
+                        {{"2_Dense/config.json", R"({"in_features": 256, "out_features": 4})"},
+                         {"2_Dense/model.safetensors", safetensors(header + std::string((8 - header.size() % 8) % 8, ' '),
+                                                                   std::string(4096, '\0'))}});
+       },
+       Kind::RuntimeError,
+       "{dir}/2_Dense/model.safetensors: tensor linear.weight has shape [4, 255] but config.json (in_features, "
+       "out_features) implies [4, 256]"},
+      {"tokenizer_json_disagrees_with_vocab_txt",
+       [](auto& d) {
+         model_dir_with(d, "tokenizer.json", tokenizer_json_of(std::string(BERTCPP_MODEL_DIR_FOR_TESTS) + "/vocab.txt"));
+         std::string v = bertcpp::testing::read_file(std::string(BERTCPP_MODEL_DIR_FOR_TESTS) + "/vocab.txt");
+         v.replace(v.find("\nhello\n"), 7, "\nhallo\n");
+         write_file(d.file("vocab.txt"), v);
+         bertcpp::EncoderOptions options;
+         options.model_dir = d.path();
+         bertcpp::Encoder encoder(options);
+       },
+       Kind::RuntimeError,
+       "{dir}: vocab.txt and tokenizer.json disagree: id 7592 is \"hello\" in {dir}/tokenizer.json but \"hallo\" in "
+       "{dir}/vocab.txt"},
       {"encoder_threads_negative",
        [](auto&) {
          bertcpp::EncoderOptions o;
@@ -292,7 +402,8 @@ const std::vector<BadInput>& table() {
          model_dir_with(d, "config.json", replace_all(c, "\"model_type\": \"bert\"", "\"model_type\": \"roberta\""));
          bertcpp::BertModel::load(d.path());
        },
-       Kind::RuntimeError, "{dir}/config.json: field \"model_type\" is \"roberta\", only \"bert\" models can be loaded"},
+       Kind::RuntimeError, "{dir}/config.json: field \"model_type\" is \"roberta\", no supported model family (supported: bert); see the "
+                                 "README's \"Adding a model family\""},
       {"forward_id_outside_vocab",
        [](auto&) {
          bertcpp::Encoding e = bundled_encoder().tokenizer().encode("hello");

@@ -76,7 +76,7 @@ TEST(Concurrency, SingleThreadedEncoderCallsFromEightThreads) {
   options.threads = 1;
   options.batch_size = 2;
   options.pooling = bertcpp::PoolingStrategy::ReduceMeanMax;
-  options.pooling_layers = {-1, -4};
+  options.pooling_layers = std::vector<int>{-1, -4};
   bertcpp::Encoder encoder(options);
   expect_threads_match_serial(encoder);
 }

@@ -121,13 +121,15 @@ TEST(TextHardening, AMillionShortStrings) {
   RecordProperty("seconds", std::to_string(took));
 }
 
-TEST(TextHardening, EncoderRejectsOverlongInputWithoutTruncationAndTruncatesWithIt) {
+TEST(TextHardening, EncoderRejectsOverlongInputWhenAskedAndTruncatesOtherwise) {
   std::string text;
   while (text.size() < (1u << 20)) text += "word ";
-  const bertcpp::Encoder plain;
+  bertcpp::EncoderOptions error_mode;
+  error_mode.long_text = bertcpp::LongText::Error;
+  const bertcpp::Encoder plain(error_mode);
   try {
     plain.encode({{text, std::nullopt}});
-    FAIL() << "a 1 MB text without max_seq_len must be rejected";
+    FAIL() << "a 1 MB text with long_text = error must be rejected";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("max_position_embeddings = 512"), std::string::npos) << e.what();
   }
@@ -137,6 +139,8 @@ TEST(TextHardening, EncoderRejectsOverlongInputWithoutTruncationAndTruncatesWith
   const bertcpp::RowMatrix v = truncating.encode({{text, std::nullopt}, {std::string("\xFF\0", 2), std::nullopt}});
   EXPECT_EQ(v.rows(), 2);
   EXPECT_TRUE(v.allFinite());
+  const bertcpp::RowMatrix by_default = bertcpp::Encoder().encode({{text, std::nullopt}});
+  EXPECT_TRUE(by_default.allFinite());
 }
 
 }  // namespace

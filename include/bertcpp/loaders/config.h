@@ -19,6 +19,10 @@ struct BertConfig {
   int max_position_embeddings = 512;
   int type_vocab_size = 2;
   float layer_norm_eps = 1e-12f;
+  // Which family the checkpoint belongs to (model/family.h): config.json's model_type, "bert"
+  // when absent (Google's bert_config.json); pad_token_id places RoBERTa-style positions.
+  std::string model_type = "bert";
+  int pad_token_id = 0;
 
   int head_size() const { return hidden_size / num_attention_heads; }
 

@@ -1,0 +1,71 @@
+"""Output options: truncate_dim, output_precision (sentence-transformers' quantize_embeddings,
+reimplemented here in numpy from ST 3.x as the reference) and similarity."""
+import os
+
+import numpy as np
+import pytest
+
+import bertcpp
+from conftest import REPO, read_safetensors
+
+ST_FOLDER = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "sentence_transformers", "minilm-style")
+
+
+def st_quantize(embeddings, precision, ranges=None, calibration_embeddings=None):
+    """sentence_transformers.quantization.quantize_embeddings (3.x), numpy only."""
+    if precision == "float32":
+        return embeddings.astype(np.float32)
+    if precision.endswith("int8"):
+        if ranges is None:
+            source = calibration_embeddings if calibration_embeddings is not None else embeddings
+            ranges = np.vstack((np.min(source, axis=0), np.max(source, axis=0)))
+        starts = ranges[0, :]
+        steps = (ranges[1, :] - ranges[0, :]) / 255
+        if precision == "uint8":
+            return ((embeddings - starts) / steps).astype(np.uint8)
+        return ((embeddings - starts) / steps - 128).astype(np.int8)
+    if precision == "binary":
+        return (np.packbits(embeddings > 0).reshape(embeddings.shape[0], -1) - 128).astype(np.int8)
+    if precision == "ubinary":
+        return np.packbits(embeddings > 0).reshape(embeddings.shape[0], -1)
+    raise ValueError(precision)
+
+
+TEXTS = ["I love data science", "We went to the river bank.", "The quick brown fox", "ok", "a longer sentence here"]
+
+
+@pytest.mark.parametrize("precision", ["int8", "uint8", "binary", "ubinary"])
+def test_output_precision_is_sentence_transformers_quantization(encoder, precision):
+    vectors = encoder.encode(TEXTS)
+    got = encoder.encode(TEXTS, output_precision=precision)
+    expected = st_quantize(vectors, precision)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+    calibration = encoder.encode(TEXTS * 3 + ["calibration text number %d" % i for i in range(20)])
+    np.testing.assert_array_equal(bertcpp.quantize_embeddings(vectors, precision, calibration_embeddings=calibration),
+                                  st_quantize(vectors, precision, calibration_embeddings=calibration))
+    with pytest.raises(ValueError, match="float32, int8, uint8, binary, ubinary"):
+        bertcpp.quantize_embeddings(vectors, "int4")
+
+
+def test_truncate_dim_keeps_the_first_dimensions():
+    if not os.path.exists(os.path.join(ST_FOLDER, "modules.json")):
+        pytest.skip("shared sentence-transformers fixtures absent")
+    ref, _ = read_safetensors(ST_FOLDER + "_reference.safetensors")
+    enc = bertcpp.Encoder(ST_FOLDER, truncate_dim=64)
+    assert enc.dim == 64
+    import json
+    with open(ST_FOLDER + "_texts.json", encoding="utf-8") as f:
+        texts = json.load(f)["texts"]
+    np.testing.assert_allclose(enc.encode(texts), ref["embeddings"][:, :64], atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="truncate_dim = 300 is outside \\[1, 256\\]"):
+        bertcpp.Encoder(ST_FOLDER, truncate_dim=300)
+
+
+def test_similarity_uses_the_folders_function(encoder):
+    a, b = encoder.encode(TEXTS[:2]), encoder.encode(TEXTS)
+    expected = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    assert encoder.similarity_fn_name == "cosine"
+    np.testing.assert_allclose(encoder.similarity(a, b), expected, atol=1e-5)
+    np.testing.assert_allclose(bertcpp._bertcpp.similarity(a, b, "manhattan"),
+                               -np.abs(a[:, None, :] - b[None, :, :]).sum(-1), rtol=1e-5)
