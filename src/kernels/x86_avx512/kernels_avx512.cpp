@@ -52,14 +52,7 @@ void tile(const float* x, int64_t x_stride, const W* panel, int64_t K, const flo
   }
 }
 
-template <int R>
-void tile_f32(const float* x, int64_t xs, const float* p, int64_t k, const float* b, int c, float* y, int64_t ys) {
-  tile<R, float>(x, xs, p, k, b, c, y, ys);
-}
-template <int R>
-void tile_bf16(const float* x, int64_t xs, const bf16* p, int64_t k, const float* b, int c, float* y, int64_t ys) {
-  tile<R, bf16>(x, xs, p, k, b, c, y, ys);
-}
+#include "kernels/impl/tile_wrappers.inc"  // tile_f32<R>, tile_bf16<R>
 constexpr TileFn<float, float> kTiles[kTileRows] = {
     &tile_f32<1>, &tile_f32<2>, &tile_f32<3>, &tile_f32<4>,  &tile_f32<5>,  &tile_f32<6>,
     &tile_f32<7>, &tile_f32<8>, &tile_f32<9>, &tile_f32<10>, &tile_f32<11>, &tile_f32<12>};
@@ -69,40 +62,6 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {
 
 }  // namespace
 
-const int64_t kPanelWidth = P;
-
-void activate(float* x, int64_t n, int activation) { activate_row<V>(x, n, activation); }
-
-void pack(const float* w, int64_t w_stride, int64_t out, int64_t in, float* packed) {
-  pack_panels<P>(w, w_stride, out, in, packed);
-}
-void pack_rows(const float* b, int64_t b_stride, int64_t k, int64_t n, float* packed) {
-  pack_panels_from_rows<P>(b, b_stride, k, n, packed);
-}
-void gemm(const float* x, int64_t x_stride, int64_t rows, const float* packed, int64_t k, int64_t n,
-          const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel, int activation) {
-  run_tiles<float, float, P, kTileRows, activate>(kTiles, x, x_stride, rows, packed, P * k, k, n, bias, y, y_stride,
-                                                  first_panel, end_panel, activation);
-}
-
-size_t bf16_count(int64_t out, int64_t in) { return plain_bf16_count<P>(out, in); }
-void pack_bf16(const float* w, int64_t w_stride, int64_t out, int64_t in, bf16* packed) {
-  pack_plain_bf16<P>(w, w_stride, out, in, packed);
-}
-float bf16_weight(const bf16* packed, int64_t in, int64_t o, int64_t i) { return plain_bf16_weight<P>(packed, in, o, i); }
-int64_t x_bf16_stride(int64_t k) { return no_bf16_rows(k); }
-void gemm_bf16(const void* x, int64_t x_stride, int64_t rows, const bf16* packed, int64_t k, int64_t n,
-               const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel, int activation) {
-  run_tiles<float, bf16, P, kTileRows, activate>(kBf16Tiles, static_cast<const float*>(x), x_stride, rows, packed,
-                                                 P * k, k, n, bias, y, y_stride, first_panel, end_panel, activation);
-}
-
-void layer_norm(float* y, int64_t rows, int64_t cols, int64_t y_stride, const float* residual, int64_t residual_stride,
-                const float* gamma, const float* beta, float eps) {
-  layer_norm_rows<V>(y, rows, cols, y_stride, residual, residual_stride, gamma, beta, eps);
-}
-void softmax(float* x, int64_t rows, int64_t cols, int64_t stride, float scale) {
-  softmax_rows<V, VI>(x, rows, cols, stride, scale);
-}
+#include "kernels/impl/entry_points.inc"  // kPanelWidth, pack, gemm, bf16, element-wise
 
 }  // namespace bertcpp::kernels::avx512
