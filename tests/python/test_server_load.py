@@ -15,8 +15,8 @@ import bertcpp
 from server_support import Server, same_vectors, wait_until
 
 REQUESTS, CLIENTS, WARMUP = 2000, 32, 300
-# TSan's allocator keeps shadow memory and history that grow with the run: the RSS bound is
-# for real builds (scripts/sanitize.sh turns it off for TSan).
+# ASan's quarantine and TSan's shadow memory and history grow with the run on purpose: the RSS
+# bound is for real builds (scripts/sanitize.sh turns it off under both sanitizers).
 CHECK_RSS = os.environ.get("BERTCPP_SERVER_CHECK_RSS", "1") != "0"
 
 
