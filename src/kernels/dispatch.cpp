@@ -99,6 +99,19 @@ const Kernels& active() {
   return kernels;
 }
 
+namespace {
+// Made when the library loads: made lazily, a fork from another thread during the first call
+// would copy a half-made static (its guard taken) into a child that then waits on it forever.
+// A bad BERTCPP_CPU_ISA is not reported here but by the first call, which throws again.
+[[maybe_unused]] const Kernels* kernels_at_load = [] {
+  try {
+    return &active();
+  } catch (const std::exception&) {
+    return static_cast<const Kernels*>(nullptr);
+  }
+}();
+}  // namespace
+
 const Kernels* find(Isa isa) { return runnable(isa); }
 
 std::vector<Isa> supported() {

@@ -80,6 +80,12 @@ const CpuFeatures& cpu_features() {
   return features;
 }
 
+namespace {
+// Made when the library loads: made lazily, a fork from another thread during the first call
+// would copy a half-made static (its guard taken) into a child that then waits on it forever.
+[[maybe_unused]] const CpuFeatures& features_at_load = cpu_features();
+}  // namespace
+
 std::vector<std::string> cpu_feature_names(const CpuFeatures& f) {
   std::vector<std::string> names;
   const std::pair<bool, const char*> all[] = {

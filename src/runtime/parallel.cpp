@@ -130,13 +130,15 @@ void after_fork_child() {
   pool_mutex.unlock();
 }
 
+// Registered when the library loads, before any thread can hold pool_mutex: registered lazily
+// by the first caller, a fork from another thread in between copied the mutex locked into a
+// child that then waited on it forever.
+const bool fork_handlers_registered =
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
+
 Pool& pool() {
   std::lock_guard<std::mutex> lock(pool_mutex);
-  if (the_pool == nullptr) {
-    static const bool registered = (pthread_atfork(before_fork, after_fork_parent, after_fork_child), true);
-    (void)registered;
-    the_pool = new Pool(std::min(available_cores(), kMaxTeam) - 1);
-  }
+  if (the_pool == nullptr) the_pool = new Pool(std::min(available_cores(), kMaxTeam) - 1);
   return *the_pool;
 }
 
@@ -156,6 +158,12 @@ int available_cores() {
   static const int cores = count_cores();
   return cores;
 }
+
+namespace {
+// Made when the library loads: made lazily, a fork from another thread during the first call
+// would copy a half-made static (its guard taken) into a child that then waits on it forever.
+[[maybe_unused]] const int cores_at_load = available_cores();
+}  // namespace
 
 int resolve_threads(int requested) {
   if (requested < 0) {

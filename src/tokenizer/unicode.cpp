@@ -64,6 +64,10 @@ const ByteTable& ccc_table() {
   return table;
 }
 
+// Made when the library loads: made lazily, a fork from another thread during the first call
+// would copy a half-made static (its guard taken) into a child that then waits on it forever.
+[[maybe_unused]] const bool tables_made_at_load = (flag_table(), ccc_table(), true);
+
 template <size_t N, size_t M>
 size_t copy_mapping(const Mapping (&table)[N], const char32_t (&pool)[M], char32_t c, char32_t* out) {
   const Mapping* it = std::lower_bound(std::begin(table), std::end(table), c,
