@@ -6,10 +6,11 @@
 //   npm install --ignore-scripts --prefix build/bench/ort onnxruntime-node   # scripts only fetch GPU extras
 //   /usr/bin/python3 bench/baseline_torch.py --export-onnx build/bench/bert-base-random.onnx
 //   NODE_PATH=build/bench/ort/node_modules node bench/baseline_ort.js --model build/bench/bert-base-random.onnx
+// The int8 baseline is the same model quantized by bench/quantize_onnx_int8.py, run with --kind bert_int8.
 'use strict';
 
 function parseArgs(argv) {
-  const args = { shapes: '1x128,8x128,32x32,1x512', threads: '1,2', reps: 10, model: '' };
+  const args = { shapes: '1x128,8x128,32x32,1x512', threads: '1,2', reps: 10, model: '', kind: 'bert' };
   for (let i = 2; i < argv.length; i += 2) args[argv[i].replace(/^--/, '')] = argv[i + 1];
   return args;
 }
@@ -47,7 +48,7 @@ async function main() {
         times.push(Number(process.hrtime.bigint() - start) / 1e9);
       }
       times.sort((x, y) => x - y);
-      console.log(`RESULT kind=bert shape=${b}x${s} threads=${threads} seconds=${times[Math.floor(times.length / 2)].toFixed(6)}`);
+      console.log(`RESULT kind=${args.kind} shape=${b}x${s} threads=${threads} seconds=${times[Math.floor(times.length / 2)].toFixed(6)}`);
     }
     await session.release();
   }
