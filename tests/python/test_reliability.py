@@ -46,7 +46,7 @@ def test_encoder_pickles_the_long_text_prompt_and_truncation_options():
 
 
 POOL_SCRIPT = """
-import multiprocessing as mp, sys
+import multiprocessing as mp, sys, threading
 import numpy as np
 import bertcpp
 
@@ -59,9 +59,14 @@ if __name__ == "__main__":
     texts = ["one text", "another text", "a third one"]
     if sys.argv[2] == "used":
         expected = encoder.encode(texts)  # the parent has run the model (and its threads) first
+    stop = threading.Event()
+    if sys.argv[2] == "concurrent":  # another thread makes the pool and encodes while the pool forks
+        busy = threading.Thread(target=lambda: [encoder.encode(texts * 4) for _ in iter(stop.is_set, True)])
+        busy.start()
     ctx = mp.get_context(sys.argv[1])
     with ctx.Pool(2) as pool:
         got = np.concatenate(pool.map(work, [(encoder, t) for t in texts]))
+    stop.set()
     if sys.argv[2] != "used":
         expected = encoder.encode(texts)
     np.testing.assert_allclose(got, expected, atol=1e-5)
@@ -88,6 +93,11 @@ def test_multiprocessing_pool_fork_before_use(tmp_path):
 
 def test_multiprocessing_pool_fork_after_use(tmp_path):
     run_pool(tmp_path, "fork", "used")
+
+
+def test_multiprocessing_pool_fork_while_another_thread_encodes(tmp_path):
+    for _ in range(3):  # each run a fresh interpreter: the pool is made while the children fork
+        run_pool(tmp_path, "fork", "concurrent")
 
 
 # ---- inputs: iterables read once, every element checked ----
