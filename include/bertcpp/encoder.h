@@ -148,6 +148,9 @@ class Encoder {
   // rerankers, NLI): logits [n, labels] for texts or (a, b) pairs, truncated to max_tokens().
   // std::runtime_error when the checkpoint has no classifier head.
   RowMatrix predict(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
+  // predict for encodings already made (the server tokenizes before it queues); the same rows
+  // as predict gives for the texts they came from, whatever the batch.
+  RowMatrix predict_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress = {}) const;
   // The documents ordered by the classifier's score for (query, document), best first; the score
   // is the head's (sigmoid of a reranker's single logit, else the first label's softmax).
   std::vector<RankedDocument> rerank(const std::string& query, const std::vector<std::string>& documents) const;

@@ -467,22 +467,28 @@ RowMatrix Encoder::predict(const std::vector<TextInput>& inputs, const ProgressC
   if (!classifier_)
     throw std::runtime_error(options_.model_dir + ": the checkpoint has no sequence-classification head (classifier.weight)");
   if (inputs.empty()) throw std::invalid_argument("Encoder::predict: the input list is empty");
-  const std::vector<Encoding> encodings =
-      tokenizer_->encode_batch(inputs, max_tokens(), static_cast<size_t>(std::max(options_.threads, 0)));
+  return predict_encodings(
+      tokenizer_->encode_batch(inputs, max_tokens(), static_cast<size_t>(std::max(options_.threads, 0))), progress);
+}
+
+RowMatrix Encoder::predict_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress) const {
+  if (!classifier_)
+    throw std::runtime_error(options_.model_dir + ": the checkpoint has no sequence-classification head (classifier.weight)");
+  if (encodings.empty()) throw std::invalid_argument("Encoder::predict: the input list is empty");
   std::vector<size_t> lengths;
   for (const Encoding& e : encodings) lengths.push_back(e.size());
   ForwardOptions forward;
   forward.compute_pooler = true;
   forward.first_token_only = true;  // the pooler reads [CLS] of the last layer only
   forward.threads = options_.threads;
-  RowMatrix logits(static_cast<Eigen::Index>(inputs.size()), static_cast<Eigen::Index>(classifier_->num_labels()));
+  RowMatrix logits(static_cast<Eigen::Index>(encodings.size()), static_cast<Eigen::Index>(classifier_->num_labels()));
   size_t done = 0;
   for (const std::vector<size_t>& indices : detail::plan_batches(lengths, options_.batch_size, kTokenBudget).batches) {
     const ForwardOutput out = model_->forward(pack(encodings, indices, *family_, model_->config()), forward);
     const RowMatrix batch_logits = classifier_->logits(out.pooler_output);
     for (size_t j = 0; j < indices.size(); ++j) logits.row(indices[j]) = batch_logits.row(j);
     done += indices.size();
-    if (progress && !progress(done, inputs.size())) throw Cancelled();
+    if (progress && !progress(done, encodings.size())) throw Cancelled();
   }
   return logits;
 }

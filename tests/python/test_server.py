@@ -117,10 +117,11 @@ def test_health_info_status_metrics(server, local):
     assert server.metric("bertcpp_tokens_total") > 0
 
 
-def test_no_classification_head_is_501(server):
-    for path in ("/rerank", "/predict"):
-        status, _, out = server.post(path, {"query": "q", "texts": ["a"]})
-        assert status == 501 and "classification head" in error_message(out)
+def test_no_classification_head_is_424(server):
+    # TEI's answer when the model cannot serve the endpoint; checked before the body.
+    for path, body in (("/rerank", {"query": "q", "texts": ["a"]}), ("/predict", {"inputs": "a"}), ("/predict", b"{")):
+        status, _, out = server.post(path, body)
+        assert status == 424 and "classification head" in error_message(out)
 
 
 # ---- bad requests ----
