@@ -1,7 +1,7 @@
 #include <Eigen/Core>
 
-#include <bertcpp/heads/classifier.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/heads/classifier.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #include <Eigen/Core>
 
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include "model/attention.h"
 #include "model/row_ops.h"

@@ -2,6 +2,8 @@
 
 #include "server/json_io.h"
 
+#include <bertcpp/detail/heads/classifier.h>
+#include <bertcpp/detail/model/bert_model.h>
 #include <bertcpp/version.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/pair_marker.h>

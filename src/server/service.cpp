@@ -2,6 +2,8 @@
 
 #include "server/json_io.h"
 
+#include <bertcpp/detail/model/bert_model.h>
+
 #include <algorithm>
 #include <chrono>
 

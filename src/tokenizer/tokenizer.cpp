@@ -1,6 +1,9 @@
 #include <bertcpp/tokenizer/tokenizer.h>
-#include <bertcpp/tokenizer/truncation.h>
-#include <bertcpp/tokenizer/utf8.h>
+#include <bertcpp/detail/tokenizer/normalizer.h>
+#include <bertcpp/detail/tokenizer/pre_tokenizer.h>
+#include <bertcpp/detail/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
+#include <bertcpp/detail/tokenizer/wordpiece.h>
 
 #include <atomic>
 #include <chrono>
@@ -112,12 +115,19 @@ struct Tokenizer::Stop {
 Tokenizer::Tokenizer(const std::string& vocab_file, TokenizerOptions options)
     : Tokenizer(Vocab::from_file(vocab_file), options) {}
 
+// Kept out of tokenizer.h, so that the installed header shows no tokenizer internals.
+struct Tokenizer::Stages {
+  Stages(const Vocab& vocab, const TokenizerOptions& options)
+      : normalizer(normalizer_options(options)), specials(vocab), wordpiece(vocab, options.max_input_chars_per_word) {}
+  Normalizer normalizer;
+  SpecialTokenMatcher specials;
+  WordPiece wordpiece;
+};
+
 Tokenizer::Tokenizer(Vocab vocab, TokenizerOptions options)
     : vocab_((require_specials(vocab), std::move(vocab))),
       options_(options),
-      normalizer_(normalizer_options(options)),
-      specials_(vocab_),
-      wordpiece_(vocab_, options.max_input_chars_per_word) {}
+      stages_(std::make_shared<const Stages>(vocab_, options)) {}
 
 // Stores the first `keep` tokens of text in out and counts them; without count_all it stops
 // once `keep` are stored (what truncation keeps of a single text is known by then).
@@ -140,7 +150,7 @@ void Tokenizer::tokenize_ids(std::string_view text, size_t keep, bool count_all,
     begin = end;
     if (ws.text.size() >= UINT32_MAX) throw std::invalid_argument("text: a word of more than 2^32-1 code points");
     const auto n = static_cast<uint32_t>(ws.text.size());
-    specials_.split(ws.text.data(), n, ws.segments);
+    stages_->specials.split(ws.text.data(), n, ws.segments);
     for (const RawSegment& seg : ws.segments) {
       if (seg.special_id >= 0) {
         add(seg.special_id, base + seg.first, base + seg.last);
@@ -149,13 +159,13 @@ void Tokenizer::tokenize_ids(std::string_view text, size_t keep, bool count_all,
       // Normalize one segment at a time: no NFD reordering can cross a special token (HF
       // normalizes each split on its own too).
       ws.normalized.clear();
-      normalizer_.normalize(ws.text.data(), seg.first, seg.last, ws.normalized, ws.scratch);
+      stages_->normalizer.normalize(ws.text.data(), seg.first, seg.last, ws.normalized, ws.scratch);
       ws.words.clear();
       split_words(ws.normalized, 0, static_cast<uint32_t>(ws.normalized.size()), ws.words);
       for (const WordSpan& w : ws.words) {
         const NormalizedChar* chars = ws.normalized.data() + w.first;
         ws.pieces.clear();
-        wordpiece_.tokenize(vocab_, chars, w.last - w.first, ws.pieces, ws.bytes, ws.char_offsets);
+        stages_->wordpiece.tokenize(vocab_, chars, w.last - w.first, ws.pieces, ws.bytes, ws.char_offsets);
         // HF maps a piece back through its first and last normalized characters.
         for (const WordPieceToken& p : ws.pieces)
           add(p.id, base + chars[p.first].source, base + chars[p.last - 1].source + 1);
