@@ -5,13 +5,14 @@
 #include <bertcpp/detail/tokenizer/utf8.h>
 #include <bertcpp/detail/tokenizer/wordpiece.h>
 
+#include "runtime/parallel.h"
+
 #include <atomic>
 #include <chrono>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
 
 namespace bertcpp {
@@ -248,19 +249,20 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& inpu
     throw std::invalid_argument("threads = " + std::to_string(options.threads) + " is more than the limit of " +
                                 std::to_string(kMaxThreads) + " (0 uses all cores)");
   std::vector<Encoding> results(inputs.size());
-  // Tokenizing is pure CPU work: threads beyond the cores only add switching.
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  size_t threads = options.threads ? std::min(options.threads, cores) : cores;
-  threads = std::min(threads, inputs.size());
+  // The library's one thread policy (0: every core this process may use) and its pool.
+  const int team = static_cast<int>(std::min<size_t>(
+      static_cast<size_t>(runtime::resolve_threads(static_cast<int>(options.threads))), inputs.size()));
   Stop stop;
   if (options.keep_going) stop.keep_going = &options.keep_going;
-  std::atomic<size_t> next{0}, finished{0};
+  std::atomic<size_t> next{0}, started{0}, finished{0};
   std::exception_ptr error;
   std::mutex error_mutex;
-  auto work = [&] {
+  // One pool index per team member, each pulling small chunks from a shared counter: texts
+  // differ a lot in length, so static shares would idle.
+  auto work = [&](size_t, int worker) {
+    ++started;
     size_t i = 0;
     try {
-      // Small chunks from a shared counter: texts differ a lot in length, so static shares would idle.
       constexpr size_t kChunk = 16;
       for (size_t begin = next.fetch_add(kChunk); begin < inputs.size(); begin = next.fetch_add(kChunk)) {
         const size_t end = std::min(begin + kChunk, inputs.size());
@@ -284,23 +286,16 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& inpu
       stop.stopped = true;
     }
     ++finished;
-  };
-  std::vector<std::thread> pool;
-  if (threads > 1) pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had: the started ones and this one share the work
+    // The caller (worker 0) keeps polling keep_going while the others finish their texts, so
+    // Ctrl-C stops a long text mid-way. A member that starts after this sees no text left.
+    while (worker == 0 && stop.keep_going && finished.load() < started.load()) {
+      stop.should_stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-  }
-  work();
-  // Keep polling the caller while the other threads finish their texts.
-  while (stop.keep_going && finished.load() < pool.size() + 1) {
-    stop.should_stop();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  for (std::thread& t : pool) t.join();
+  };
+  // A busy pool (another call's, or this one nested in a pool task) runs every index here: same
+  // results. Threads the system refuses to start leave the work to those that did start.
+  runtime::parallel_for(static_cast<size_t>(std::max(team, 1)), team, work);
   if (error) std::rethrow_exception(error);
   if (stop.stopped) throw Cancelled();
   return results;
