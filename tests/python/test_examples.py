@@ -47,8 +47,9 @@ def test_notebook_executes(tmp_path):
     pytest.importorskip("ipykernel")
     notebook = os.path.join(REPO, "examples", "notebook.ipynb")
     kernel, jupyter_path = venv_kernel(tmp_path)
+    # Headless: the notebook shows its figure inline; Agg here keeps any display out of it.
     env = dict(os.environ, BERTCPP_NOTEBOOK_SAMPLE="600", BERTCPP_NOTEBOOK_FIGURE=str(tmp_path / "pca.png"),
-               JUPYTER_PATH=jupyter_path)
+               JUPYTER_PATH=jupyter_path, MPLBACKEND="Agg")
     out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                           "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.kernel_name=" + kernel,
                           "--output-dir", str(tmp_path / "out"), notebook], capture_output=True, text=True, env=env,
