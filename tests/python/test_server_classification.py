@@ -10,7 +10,7 @@ import pytest
 
 import bertcpp
 from conftest import REPO
-from server_support import Server, same_vectors
+from server_support import Server, check_full_queue_is_503, same_vectors
 
 FIXTURES = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "sequence_classification")
 
@@ -187,19 +187,7 @@ def test_info_and_metrics_count_the_new_endpoints(nli):
 def test_full_queue_is_503_for_rerank():
     path, _ = fixture("rerank-style")
     texts = ["a document of some length to keep the model busy for a while"] * 200
-    with Server("--model", path, "--threads", "1", "--max-queue", "1", "--max-batch-tokens", "64") as s:
-        results = []
-
-        def send():
-            results.append(s.post("/rerank", {"query": "a query", "texts": texts}))
-        threads = [threading.Thread(target=send) for _ in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        busy = [r for r in results if r[0] == 503]
-        assert busy and all(r[1]["Retry-After"] == "1" and "--max-queue" in error_message(r[2]) for r in busy)
-        assert all(r[0] in (200, 503) for r in results)
+    check_full_queue_is_503(["--model", path], "/rerank", {"query": "a query", "texts": texts})
 
 
 def test_embedding_endpoints_still_work_on_a_classifier(nli):
