@@ -13,7 +13,7 @@
 #include "tweets.h"
 #include "workloads.h"
 
-#include <bertcpp/bertcpp.h>
+#include <bertcpp/detail/all.h>
 
 #include <CLI/CLI.hpp>
 

@@ -3,7 +3,7 @@
 #include "gemm_peak.h"
 #include "timing.h"
 
-#include <bertcpp/model/packed_linear.h>
+#include <bertcpp/detail/model/packed_linear.h>
 
 #include <Eigen/Core>
 

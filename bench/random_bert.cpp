@@ -1,6 +1,6 @@
 #include "random_bert.h"
 
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include <random>
 #include <string>

@@ -1,7 +1,7 @@
 // A BERT model with seeded random weights built in memory, so the benchmark needs no download.
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/detail/model/bert_model.h>
 
 #include <cstdint>
 #include <memory>

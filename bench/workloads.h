@@ -2,7 +2,7 @@
 // work, and the tweets end to end padded vs packed.
 #pragma once
 
-#include <bertcpp/encoder.h>
+#include <bertcpp/detail/all.h>  // the model and its batches, below the Encoder
 
 #include <memory>
 #include <vector>

@@ -2,7 +2,7 @@
 // tell an expected rejection from a bug.
 #pragma once
 
-#include <bertcpp/loaders/tensor.h>
+#include <bertcpp/detail/loaders/tensor.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // end to end; everything else must be a std::runtime_error naming the file.
 #include "fuzz_support.h"
 
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 
 #include <stdexcept>
 

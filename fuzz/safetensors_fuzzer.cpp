@@ -2,8 +2,8 @@
 // the data area and read back exactly the input's bytes at its offsets.
 #include "fuzz_support.h"
 
-#include <bertcpp/loaders/checkpoint.h>
-#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/safetensors.h>
 
 #include <cstring>
 #include <optional>

@@ -3,7 +3,7 @@
 // be usable (a pooling mode at least, positive Dense sizes, paths that stay in the folder).
 #include "fuzz_support.h"
 
-#include <bertcpp/encoder/modules.h>
+#include <bertcpp/detail/encoder/modules.h>
 
 #include <stdexcept>
 

@@ -6,7 +6,7 @@
 // valid CRC-32C, and without the repair the fuzzer would stop at the checksum checks.
 #include "fuzz_support.h"
 
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 
 #include "kernels/crc32c.h"
 #include "loaders/protobuf_wire.h"

@@ -3,7 +3,7 @@
 // ids all lie in its vocabulary.
 #include "fuzz_support.h"
 
-#include <bertcpp/tokenizer/tokenizer_json.h>
+#include <bertcpp/detail/tokenizer/tokenizer_json.h>
 
 #include <stdexcept>
 

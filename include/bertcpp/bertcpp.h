@@ -10,13 +10,16 @@
 //   fast.precision = bertcpp::Precision::BFloat16;  // ~1.9x on AVX512_BF16 CPUs, ~1e-2 off float32
 //   bertcpp::cpu_info().isa;                        // the kernel variant this CPU runs
 //
-// The pipeline, one folder a stage (each header is usable on its own):
-//   tokenizer/  text -> ids            Tokenizer, Vocab, Encoding
-//   model/      ids -> hidden states   BertModel, TokenBatch, PackedLinear (the layers' kernel)
-//   pooling/    hidden -> vectors      pool(), PoolingStrategy
-//   heads/      hidden -> predictions  fill_mask(), next_sentence_probability()
-//   loaders/    config + checkpoints -> tensors (safetensors, TensorFlow, PyTorch .bin), from the side
-//   encoder.h   all of it behind Encoder::encode
+// The installed headers are the stable API (bertcpp.h includes them all):
+//   encoder.h              Encoder, EncoderOptions, LongText, RankedDocument
+//   tokenizer/             Tokenizer, TokenizerOptions, TextInput, Encoding, Vocab, split_pair,
+//                          InputError and Cancelled (errors.h)
+//   pooling/               PoolingStrategy and its table, similarity, output quantization
+//   loaders/config.h       BertConfig (config.json)
+//   matrix.h, types.h      RowMatrix; Precision, Activation
+//   cpu.h, version.h       the CPU and kernel variant in use; BERTCPP_VERSION
+// The stages behind them (model, heads, checkpoint readers, tokenizer internals) live in
+// bertcpp/detail/, which is not installed and may change in any release.
 //
 // Errors: std::invalid_argument for bad input (an empty list, a sequence longer than the
 // model allows), std::runtime_error for bad files (missing, corrupt, shapes that disagree
@@ -44,16 +47,15 @@
 
 #include <bertcpp/cpu.h>
 #include <bertcpp/encoder.h>
-#include <bertcpp/encoder/modules.h>
-#include <bertcpp/heads/classifier.h>
-#include <bertcpp/heads/dense.h>
-#include <bertcpp/heads/heads.h>
-#include <bertcpp/loaders/checkpoint.h>
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/family.h>
 #include <bertcpp/loaders/config.h>
+#include <bertcpp/matrix.h>
 #include <bertcpp/pooling/pooling.h>
-#include <bertcpp/tokenizer/folder.h>
+#include <bertcpp/pooling/quantize.h>
+#include <bertcpp/pooling/similarity.h>
+#include <bertcpp/tokenizer/encoding.h>
+#include <bertcpp/tokenizer/errors.h>
+#include <bertcpp/tokenizer/pair_marker.h>
 #include <bertcpp/tokenizer/tokenizer.h>
-#include <bertcpp/tokenizer/tokenizer_json.h>
+#include <bertcpp/tokenizer/vocab.h>
+#include <bertcpp/types.h>
 #include <bertcpp/version.h>

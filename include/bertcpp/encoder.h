@@ -13,16 +13,13 @@
 // spent on padding; results come back in input order, equal whatever the batching.
 #pragma once
 
-#include <bertcpp/encoder/modules.h>
-#include <bertcpp/heads/classifier.h>
-#include <bertcpp/heads/dense.h>
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/family.h>
+#include <bertcpp/matrix.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/pooling/quantize.h>
 #include <bertcpp/pooling/similarity.h>
 #include <bertcpp/tokenizer/errors.h>
 #include <bertcpp/tokenizer/tokenizer.h>
+#include <bertcpp/types.h>
 
 #include <functional>
 #include <memory>
@@ -31,6 +28,14 @@
 #include <vector>
 
 namespace bertcpp {
+
+// The stages behind the Encoder (bertcpp/detail/, not installed): reachable through the
+// accessors below for code built with bertcpp's sources, opaque to users of the installed library.
+class BertModel;
+class DenseLayer;
+class SequenceClassifier;
+struct ModelFamily;
+struct SentenceModules;
 
 // The bundled model directory (models/bert-mini-uncased): $BERTCPP_MODEL_DIR if set,
 // else the one installed or built beside the library.
@@ -64,7 +69,7 @@ struct EncoderOptions {
   LongText long_text = LongText::Truncate;
   // Window mode: tokens shared by neighbouring windows. Unset: a quarter of a window.
   std::optional<size_t> window_overlap;
-    int threads = 0;          // 0: all cores; std::invalid_argument below 0 or above Tokenizer::kMaxThreads
+  int threads = 0;          // 0: all cores; std::invalid_argument below 0 or above Tokenizer::kMaxThreads
   size_t batch_size = 32;   // sequences per forward pass at most
   // L2-normalize each output row. Unset: as the folder's chain says (its Normalize modules), else no.
   std::optional<bool> normalize;
@@ -133,7 +138,7 @@ class Encoder {
   const std::string& prompt() const { return prompt_; }
   // The sentence-transformers chain when the folder has one (else null); whether it is applied
   // (options that replace it leave it unused).
-  const SentenceModules* sentence_modules() const { return modules_ ? &*modules_ : nullptr; }
+  const SentenceModules* sentence_modules() const { return modules_.get(); }
   bool applies_sentence_modules() const { return apply_chain_; }
   // Whether output rows come out unit-length: an explicit normalize, or the folder's Normalize.
   bool normalizes() const;
@@ -148,11 +153,14 @@ class Encoder {
   // rerankers, NLI): logits [n, labels] for texts or (a, b) pairs, truncated to max_tokens().
   // std::runtime_error when the checkpoint has no classifier head.
   RowMatrix predict(const std::vector<TextInput>& inputs, const ProgressCallback& progress = {}) const;
+  // predict for encodings already made (the server tokenizes before it queues); the same rows
+  // as predict gives for the texts they came from, whatever the batch.
+  RowMatrix predict_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress = {}) const;
   // The documents ordered by the classifier's score for (query, document), best first; the score
   // is the head's (sigmoid of a reranker's single logit, else the first label's softmax).
   std::vector<RankedDocument> rerank(const std::string& query, const std::vector<std::string>& documents) const;
   // The classifier head, null when the checkpoint has none.
-  const SequenceClassifier* classifier() const { return classifier_ ? &*classifier_ : nullptr; }
+  const SequenceClassifier* classifier() const { return classifier_.get(); }
 
   const BertModel& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -172,11 +180,11 @@ class Encoder {
   std::shared_ptr<const BertModel> model_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   EncoderOptions options_;
-  std::optional<SentenceModules> modules_;
-  std::optional<SequenceClassifier> classifier_;
+  std::shared_ptr<const SentenceModules> modules_;  // shared: immutable after load, so copies share them
+  std::shared_ptr<const SequenceClassifier> classifier_;
   const ModelFamily* family_ = nullptr;
   bool apply_chain_ = false;
-  std::vector<DenseLayer> dense_;
+  std::vector<std::shared_ptr<const DenseLayer>> dense_;
   std::vector<PoolingStrategy> pooling_modes_;
   std::vector<int> pooling_layers_;
   std::optional<size_t> max_seq_len_;

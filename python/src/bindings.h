@@ -2,7 +2,7 @@
 // every file needs (text inputs from Python objects, matrices to numpy without a copy).
 #pragma once
 
-#include <bertcpp/bertcpp.h>
+#include <bertcpp/detail/all.h>
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>

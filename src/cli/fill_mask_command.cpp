@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 
 #include <bertcpp/encoder.h>
-#include <bertcpp/heads/heads.h>
+#include <bertcpp/detail/heads/heads.h>
 
 #include <cstdio>
 

@@ -2,8 +2,8 @@
 #include "cli/commands.h"
 
 #include <bertcpp/cpu.h>
-#include <bertcpp/encoder/modules.h>
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/encoder/modules.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
 
 #include <filesystem>

@@ -1,6 +1,6 @@
 // `bertcpp tokenize`: one line a token: id, token, [start, end) in code points.
 #include "cli/commands.h"
-#include <bertcpp/tokenizer/folder.h>
+#include <bertcpp/detail/tokenizer/folder.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 
 #include <iostream>

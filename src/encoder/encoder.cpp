@@ -5,9 +5,13 @@
 #include "encoder/batching.h"
 #include "encoder/model_dir.h"
 
-#include <bertcpp/model/family.h>
-#include <bertcpp/model/weights.h>
-#include <bertcpp/tokenizer/folder.h>
+#include <bertcpp/detail/encoder/modules.h>
+#include <bertcpp/detail/heads/classifier.h>
+#include <bertcpp/detail/heads/dense.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/family.h>
+#include <bertcpp/detail/model/weights.h>
+#include <bertcpp/detail/tokenizer/folder.h>
 
 #include <algorithm>
 #include <cctype>
@@ -128,7 +132,7 @@ Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
       throw std::runtime_error("BERTCPP_MODEL_DIR=" + options_.model_dir +
                                " is not a model directory (unset it to use the bundled model)");
   }
-  if (is_sentence_transformers_folder(options_.model_dir)) modules_ = read_sentence_modules(options_.model_dir);
+  if (is_sentence_transformers_folder(options_.model_dir)) modules_ = std::make_shared<const SentenceModules>(read_sentence_modules(options_.model_dir));
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
   model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision));
   // vocab.txt and/or tokenizer.json; normalizer steps run when both the options and the folder ask.
@@ -155,7 +159,7 @@ Encoder::Encoder(std::shared_ptr<const BertModel> model, std::shared_ptr<const T
   options_.tokenizer = tokenizer_->options();
   // The chain of a sentence-transformers folder named by model_dir applies to the given model too.
   if (!options_.model_dir.empty() && is_sentence_transformers_folder(options_.model_dir))
-    modules_ = read_sentence_modules(options_.model_dir);
+    modules_ = std::make_shared<const SentenceModules>(read_sentence_modules(options_.model_dir));
   resolve();
 }
 
@@ -214,7 +218,8 @@ void Encoder::resolve() {
     std::ifstream in(config_path, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    classifier_ = SequenceClassifier::from_model(*model_, text.str(), config_path);
+    if (auto head = SequenceClassifier::from_model(*model_, text.str(), config_path))
+      classifier_ = std::make_shared<const SequenceClassifier>(std::move(*head));
   }
 
   if (apply_chain_) {
@@ -226,7 +231,7 @@ void Encoder::resolve() {
       if (static_cast<size_t>(d.in_features) != width)
         throw std::runtime_error(d.dir + "/config.json: in_features = " + std::to_string(d.in_features) +
                                  " but the module before it gives vectors of width " + str(width));
-      dense_.push_back(DenseLayer::load(d));
+      dense_.push_back(std::make_shared<const DenseLayer>(DenseLayer::load(d)));
       width = static_cast<size_t>(d.out_features);
     }
   }
@@ -467,22 +472,28 @@ RowMatrix Encoder::predict(const std::vector<TextInput>& inputs, const ProgressC
   if (!classifier_)
     throw std::runtime_error(options_.model_dir + ": the checkpoint has no sequence-classification head (classifier.weight)");
   if (inputs.empty()) throw std::invalid_argument("Encoder::predict: the input list is empty");
-  const std::vector<Encoding> encodings =
-      tokenizer_->encode_batch(inputs, max_tokens(), static_cast<size_t>(std::max(options_.threads, 0)));
+  return predict_encodings(
+      tokenizer_->encode_batch(inputs, max_tokens(), static_cast<size_t>(std::max(options_.threads, 0))), progress);
+}
+
+RowMatrix Encoder::predict_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress) const {
+  if (!classifier_)
+    throw std::runtime_error(options_.model_dir + ": the checkpoint has no sequence-classification head (classifier.weight)");
+  if (encodings.empty()) throw std::invalid_argument("Encoder::predict: the input list is empty");
   std::vector<size_t> lengths;
   for (const Encoding& e : encodings) lengths.push_back(e.size());
   ForwardOptions forward;
   forward.compute_pooler = true;
   forward.first_token_only = true;  // the pooler reads [CLS] of the last layer only
   forward.threads = options_.threads;
-  RowMatrix logits(static_cast<Eigen::Index>(inputs.size()), static_cast<Eigen::Index>(classifier_->num_labels()));
+  RowMatrix logits(static_cast<Eigen::Index>(encodings.size()), static_cast<Eigen::Index>(classifier_->num_labels()));
   size_t done = 0;
   for (const std::vector<size_t>& indices : detail::plan_batches(lengths, options_.batch_size, kTokenBudget).batches) {
     const ForwardOutput out = model_->forward(pack(encodings, indices, *family_, model_->config()), forward);
     const RowMatrix batch_logits = classifier_->logits(out.pooler_output);
     for (size_t j = 0; j < indices.size(); ++j) logits.row(indices[j]) = batch_logits.row(j);
     done += indices.size();
-    if (progress && !progress(done, inputs.size())) throw Cancelled();
+    if (progress && !progress(done, encodings.size())) throw Cancelled();
   }
   return logits;
 }
@@ -511,7 +522,7 @@ void Encoder::apply_chain(RowMatrix& pooled) const {
   if (apply_chain_) {
     size_t dense = 0;
     for (const PostPoolingStep& step : modules_->after_pooling) {
-      if (step.kind == PostPoolingStep::Kind::Dense) pooled = dense_[dense++].apply(pooled);
+      if (step.kind == PostPoolingStep::Kind::Dense) pooled = dense_[dense++]->apply(pooled);
       else if (!options_.normalize.has_value()) l2_normalize_rows(pooled);  // explicit normalize overrides it
     }
   }

@@ -2,7 +2,7 @@
 #include "encoder/model_dir.h"
 
 #include <bertcpp/encoder.h>
-#include <bertcpp/tokenizer/folder.h>
+#include <bertcpp/detail/tokenizer/folder.h>
 
 #include <nlohmann/json.hpp>
 

@@ -1,5 +1,5 @@
 // sentence-transformers folders: modules.json and the configs of its modules.
-#include <bertcpp/encoder/modules.h>
+#include <bertcpp/detail/encoder/modules.h>
 
 #include <nlohmann/json.hpp>
 

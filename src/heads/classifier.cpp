@@ -1,9 +1,11 @@
 #include <Eigen/Core>
 
-#include <bertcpp/heads/classifier.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/heads/classifier.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include <nlohmann/json.hpp>
+
+#include <cmath>
 
 #include <stdexcept>
 
@@ -78,7 +80,10 @@ RowMatrix SequenceClassifier::logits(const RowMatrix& pooled) const {
   const auto n = static_cast<Eigen::Index>(labels_.size());
   const Eigen::Map<const RowMatrix> w(weight_, n, hidden_);
   const Eigen::Map<const Eigen::RowVectorXf> b(bias_, n);
-  RowMatrix out = pooled * w.transpose();  // [rows, labels]: a few columns, plain Eigen
+  // [rows, labels]: a few columns, plain Eigen, row by row so that a row's logits do not depend
+  // on the rows beside it (Eigen's product for one row sums in another order than for many).
+  RowMatrix out(pooled.rows(), n);
+  for (Eigen::Index r = 0; r < pooled.rows(); ++r) out.row(r).noalias() = pooled.row(r) * w.transpose();
   out.rowwise() += b;
   return out;
 }
@@ -86,13 +91,21 @@ RowMatrix SequenceClassifier::logits(const RowMatrix& pooled) const {
 RowMatrix SequenceClassifier::scores(const RowMatrix& logits) const {
   switch (activation_) {
     case ScoreActivation::Identity: return logits;
-    case ScoreActivation::Sigmoid: return (1.0f / (1.0f + (-logits.array()).exp())).matrix();
+    case ScoreActivation::Sigmoid: {
+      // Element by element: Eigen's vectorized exp differs in the last bits from its scalar
+      // tail, so over the whole matrix a score would depend on how many rows came with it.
+      RowMatrix out = logits;
+      for (Eigen::Index r = 0; r < out.rows(); ++r)
+        for (Eigen::Index c = 0; c < out.cols(); ++c) out(r, c) = 1.0f / (1.0f + std::exp(-logits(r, c)));
+      return out;
+    }
     case ScoreActivation::Softmax: {
       RowMatrix out = logits;
       for (Eigen::Index r = 0; r < out.rows(); ++r) {
-        out.row(r).array() -= out.row(r).maxCoeff();
-        out.row(r) = out.row(r).array().exp().matrix();
-        out.row(r) /= out.row(r).sum();
+        const float top = out.row(r).maxCoeff();
+        float sum = 0;  // scalar, in order: a vectorized sum would depend on the row's alignment
+        for (Eigen::Index c = 0; c < out.cols(); ++c) sum += out(r, c) = std::exp(out(r, c) - top);
+        out.row(r) /= sum;
       }
       return out;
     }

@@ -1,7 +1,7 @@
 #include <Eigen/Core>
 
-#include <bertcpp/heads/dense.h>
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/heads/dense.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 
 #include <cmath>
 #include <filesystem>

@@ -1,8 +1,8 @@
 // BertModel's pretraining heads: MLM logits for chosen tokens, NSP logits per sequence.
 #include <Eigen/Core>
 
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include "model/row_ops.h"
 

@@ -1,8 +1,8 @@
 // Text-level uses of the pretraining heads: fill-mask and next-sentence probability.
 #include <Eigen/Core>
 
-#include <bertcpp/heads/heads.h>
-#include <bertcpp/model/family.h>
+#include <bertcpp/detail/heads/heads.h>
+#include <bertcpp/detail/model/family.h>
 
 #include <algorithm>
 #include <cmath>

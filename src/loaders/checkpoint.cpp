@@ -1,6 +1,6 @@
 // Which weights file a model directory holds, and reading it whatever its format.
-#include <bertcpp/loaders/checkpoint.h>
-#include <bertcpp/loaders/names.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/names.h>
 
 #include <algorithm>
 #include <filesystem>

@@ -1,5 +1,5 @@
 // Hugging Face and TensorFlow tensor names -> the canonical names documented in names.h.
-#include <bertcpp/loaders/names.h>
+#include <bertcpp/detail/loaders/names.h>
 
 #include <memory>
 #include <regex>

@@ -1,6 +1,6 @@
 // pytorch_model.bin (torch.save's zip format, PyTorch >= 1.6) without PyTorch: the archive's
 // <prefix>/data.pkl describes each tensor, <prefix>/data/<key> holds each storage's raw bytes.
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 
 #include "kernels/float_convert.h"
 #include "loaders/mapped_file.h"

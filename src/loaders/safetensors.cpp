@@ -1,6 +1,6 @@
 // safetensors: header validation, the memory-mapped SafetensorsFile, and the loaders built on it.
-#include <bertcpp/loaders/checkpoint.h>
-#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/safetensors.h>
 
 #include "kernels/float_convert.h"
 #include "loaders/mapped_file.h"

@@ -1,4 +1,4 @@
-#include <bertcpp/loaders/tensor.h>
+#include <bertcpp/detail/loaders/tensor.h>
 
 #include <sys/mman.h>
 #include <unistd.h>

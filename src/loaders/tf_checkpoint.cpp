@@ -2,7 +2,7 @@
 // prefix.index is a LevelDB-format table: key "" holds a BundleHeaderProto, every other key a
 // tensor name whose value is a BundleEntryProto saying where its bytes live in
 // prefix.data-NNNNN-of-MMMMM (tensorflow/core/protobuf/tensor_bundle.proto).
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 
 #include "kernels/crc32c.h"
 #include "kernels/float_convert.h"

@@ -1,7 +1,7 @@
 #include <Eigen/Core>
 
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include "model/attention.h"
 #include "model/row_ops.h"
@@ -55,9 +55,11 @@ void validate(const TokenBatch& batch, const BertConfig& config) {
 }
 
 // y = x W^T + b (W row-major [out, in], read in place): the pooler's product, off the hot path.
+// Row by row: Eigen picks another product (and summation order) for one row than for many,
+// and a sequence's pooler output must not depend on the batch it came in.
 void linear(const RowMatrix& x, const LinearWeights& l, RowMatrix& y) {
   y.resize(x.rows(), l.out);
-  y.noalias() = x * l.w().transpose();
+  for (Eigen::Index r = 0; r < x.rows(); ++r) y.row(r).noalias() = x.row(r) * l.w().transpose();
   y.rowwise() += l.b();
 }
 

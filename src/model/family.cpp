@@ -1,4 +1,4 @@
-#include <bertcpp/model/family.h>
+#include <bertcpp/detail/model/family.h>
 
 #include <stdexcept>
 

@@ -1,12 +1,12 @@
 // BertModel::load: a model directory -> config + canonical tensors -> laid-out weights.
 #include <Eigen/Core>
 
-#include <bertcpp/loaders/checkpoint.h>
-#include <bertcpp/loaders/names.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/names.h>
 #include <bertcpp/loaders/config.h>
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/family.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/family.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include <cstdlib>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include <bertcpp/model/packed_linear.h>
+#include <bertcpp/detail/model/packed_linear.h>
 
 #include "kernels/kernels.h"
 #include "runtime/parallel.h"

@@ -2,8 +2,8 @@
 // time, through the kernel variant in use (kernels/kernels.h).
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/weights.h>
 
 namespace bertcpp::detail {
 

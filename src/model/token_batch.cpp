@@ -1,4 +1,4 @@
-#include <bertcpp/model/token_batch.h>
+#include <bertcpp/detail/model/token_batch.h>
 
 #include <stdexcept>
 #include <string>

@@ -1,4 +1,4 @@
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include "runtime/parallel.h"
 

@@ -1,6 +1,7 @@
 #include <Eigen/Core>
 
 #include <bertcpp/pooling/pooling.h>
+#include <bertcpp/detail/model/token_batch.h>
 
 #include <algorithm>
 #include <cctype>

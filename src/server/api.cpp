@@ -2,9 +2,13 @@
 
 #include "server/json_io.h"
 
+#include <bertcpp/detail/heads/classifier.h>
+#include <bertcpp/detail/model/bert_model.h>
 #include <bertcpp/version.h>
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/tokenizer/pair_marker.h>
+
+#include <algorithm>
 
 namespace bertcpp::server {
 
@@ -251,6 +255,121 @@ std::string api_tokenize(Service& service, const std::string& body) {
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+// TEI's truncate: cut inputs to the model's length instead of refusing them.
+std::optional<size_t> truncation(Service& service, const json& request) {
+  if (get_bool(request, "truncate", false)) return service.max_tokens();
+  return std::nullopt;
+}
+
+// TEI's raw_scores: the logits, else the scores people read (the head's activation).
+RowMatrix scored(const Service& service, const json& request, RowMatrix logits) {
+  if (get_bool(request, "raw_scores", false)) return logits;
+  return service.require_classifier().scores(logits);
+}
+
+// 0..n-1 by score(i), best first, ties in index order (Encoder::rerank's order).
+template <typename Score>
+std::vector<size_t> best_first(size_t n, Score score) {
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score(a) > score(b); });
+  return order;
+}
+
+// One float as a JSON number that parses back to the same float32 bits.
+std::string number(float value) {
+  std::string list;
+  append_floats(list, &value, 1);
+  return list.substr(1, list.size() - 2);  // [v] -> v
+}
+
+// One /predict input: a string, or a list of one string or of two (a pair).
+TextInput predict_input(const json& item, const std::string& where) {
+  if (item.is_string()) return {item.get<std::string>()};
+  if (item.is_array() && (item.size() == 1 || item.size() == 2) && item[0].is_string() && item.back().is_string()) {
+    if (item.size() == 1) return {item[0].get<std::string>()};
+    return {item[0].get<std::string>(), item[1].get<std::string>()};
+  }
+  throw bad_field(where, "a string or a pair [\"a\", \"b\"]", item);
+}
+
+}  // namespace
+
+std::string api_rerank(Service& service, const std::string& body, const ClientGoneCheck& gone) {
+  service.require_classifier();
+  const json request = parse_object(body);
+  auto query = request.find("query");
+  if (query == request.end()) throw HttpError(400, "field 'query' is missing");
+  if (!query->is_string()) throw bad_field("query", "a string", *query);
+  const std::vector<std::string> documents = strings_of(request, "texts");
+  const bool return_text = get_bool(request, "return_text", false);
+  std::vector<TextInput> pairs;
+  pairs.reserve(documents.size());
+  for (const std::string& d : documents) pairs.push_back({query->get<std::string>(), d});
+  const std::vector<Encoding> encodings = service.tokenize(pairs, truncation(service, request));
+  const RowMatrix scores = scored(service, request, service.classify(encodings, gone));
+  std::string out = "[";
+  for (size_t i : best_first(documents.size(), [&](size_t d) { return scores(static_cast<Eigen::Index>(d), 0); })) {
+    if (out.size() > 1) out.push_back(',');
+    out += "{\"index\":" + std::to_string(i) + ",\"score\":" + number(scores(static_cast<Eigen::Index>(i), 0));
+    if (return_text) out += ",\"text\":" + json(documents[i]).dump(-1, ' ', false, json::error_handler_t::replace);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string api_predict(Service& service, const std::string& body, const ClientGoneCheck& gone) {
+  const SequenceClassifier& head = service.require_classifier();
+  const json request = parse_object(body);
+  auto inputs = request.find("inputs");
+  if (inputs == request.end()) throw HttpError(400, "field 'inputs' is missing");
+  // TEI's reading: a string or a pair ["a", "b"] is one input (answered with one list), any
+  // other list is a batch of strings and pairs (answered with a list of lists).
+  const bool single = inputs->is_string() || (inputs->is_array() && inputs->size() == 2 && (*inputs)[0].is_string() &&
+                                               (*inputs)[1].is_string());
+  std::vector<TextInput> texts;
+  if (single) {
+    texts.push_back(predict_input(*inputs, "inputs"));
+  } else {
+    if (!inputs->is_array()) throw bad_field("inputs", "a string, a pair [\"a\", \"b\"] or a list of them", *inputs);
+    for (size_t i = 0; i < inputs->size(); ++i)
+      texts.push_back(predict_input((*inputs)[i], "inputs[" + std::to_string(i) + "]"));
+  }
+  const std::vector<Encoding> encodings = service.tokenize(texts, truncation(service, request));
+  const RowMatrix scores = scored(service, request, service.classify(encodings, gone));
+  std::string out = single ? "" : "[";
+  for (Eigen::Index r = 0; r < scores.rows(); ++r) {
+    if (r) out.push_back(',');
+    // Labels by score, best first, as TEI lists them.
+    out.push_back('[');
+    for (size_t l : best_first(head.num_labels(), [&](size_t l) { return scores(r, static_cast<Eigen::Index>(l)); })) {
+      if (out.back() != '[') out.push_back(',');
+      out += "{\"label\":" + json(head.labels()[l]).dump(-1, ' ', false, json::error_handler_t::replace) +
+             ",\"score\":" + number(scores(r, static_cast<Eigen::Index>(l))) + "}";
+    }
+    out.push_back(']');
+  }
+  if (!single) out.push_back(']');
+  return out;
+}
+
+namespace {
+
+// TEI's /info model_type: a classifier (what /predict and /rerank serve) or an embedding model.
+json model_type(const Encoder& encoder) {
+  if (const SequenceClassifier* head = encoder.classifier()) {
+    json id2label = json::object();
+    for (size_t i = 0; i < head->num_labels(); ++i) id2label[std::to_string(i)] = head->labels()[i];
+    return {{"classifier", {{"id2label", id2label}}}, {"embedding", {{"pooling", pooling_name(encoder)}}}};
+  }
+  return {{"embedding", {{"pooling", pooling_name(encoder)}}}};
+}
+
+}  // namespace
+
 std::string api_info(Service& service) {
   const Encoder& encoder = service.encoder();
   const ServerOptions& s = service.options();
@@ -258,7 +377,7 @@ std::string api_info(Service& service) {
       {"model_id", service.model_name()},
       {"model_dir", encoder.options().model_dir},
       {"model_dtype", encoder.options().precision == Precision::BFloat16 ? "bfloat16" : "float32"},
-      {"model_type", {{"embedding", {{"pooling", pooling_name(encoder)}}}}},
+      {"model_type", model_type(encoder)},
       {"dim", encoder.dim()},
       {"max_input_length", service.max_tokens()},
       {"max_batch_tokens", s.max_batch_tokens},

@@ -20,6 +20,14 @@ std::string api_embeddings(Service& service, const std::string& body, const Clie
 // text-embeddings-inference: {"inputs": str | [str], "normalize", "truncate", "prompt_name"}.
 std::string api_embed(Service& service, const std::string& body, const ClientGoneCheck& gone);
 std::string api_tokenize(Service& service, const std::string& body);
+// text-embeddings-inference, for a model with a sequence-classification head (HttpError 424
+// otherwise): {"query", "texts", "raw_scores", "return_text", "truncate"} ->
+// [{"index", "score", ("text")}] best first, the score as Encoder::rerank gives it.
+std::string api_rerank(Service& service, const std::string& body, const ClientGoneCheck& gone);
+// {"inputs": str | [a, b] | [str | [a, b], ...], "raw_scores", "truncate"} -> [{"label", "score"}]
+// best first for one input, a list of those for a batch; scores as Encoder::predict's logits
+// through the head's activation (raw_scores: the logits).
+std::string api_predict(Service& service, const std::string& body, const ClientGoneCheck& gone);
 std::string api_info(Service& service);
 
 }  // namespace bertcpp::server

@@ -47,8 +47,9 @@ size_t Batcher::queued() const {
   return queue_.size();
 }
 
-// FIFO: jobs in arrival order while their tokens fit the budget (the first always fits, so a
-// request larger than the budget still runs, alone). Abandoned jobs are dropped here, unrun.
+// FIFO: jobs in arrival order while their tokens fit the budget and they are of the first
+// job's kind (the first always fits, so a request larger than the budget still runs, alone).
+// Abandoned jobs are dropped here, unrun.
 std::vector<std::shared_ptr<Job>> Batcher::take_batch() {
   std::unique_lock<std::mutex> lock(mutex_);
   std::vector<std::shared_ptr<Job>> batch;
@@ -62,7 +63,7 @@ std::vector<std::shared_ptr<Job>> Batcher::take_batch() {
       queue_.pop_front();
       continue;
     }
-    if (!batch.empty() && tokens + job->tokens > max_batch_tokens_) break;
+    if (!batch.empty() && (tokens + job->tokens > max_batch_tokens_ || job->kind != batch.front()->kind)) break;
     tokens += job->tokens;
     batch.push_back(job);
     queue_.pop_front();
@@ -107,7 +108,8 @@ void Batcher::encode(const std::vector<std::shared_ptr<Job>>& batch) {
   };
   const Clock::time_point start = Clock::now();
   try {
-    RowMatrix rows = encoder_.encode_encodings(all, anyone_waiting);
+    RowMatrix rows = batch.front()->kind == JobKind::Classify ? encoder_.predict_encodings(all, anyone_waiting)
+                                                              : encoder_.encode_encodings(all, anyone_waiting);
     metrics_.batch(all.size(), tokens, seconds_since(start));
     metrics_.tokens(tokens);
     Eigen::Index offset = 0;

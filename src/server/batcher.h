@@ -22,7 +22,12 @@ namespace bertcpp::server {
 
 using Clock = std::chrono::steady_clock;
 
+// What a job's rows are: pooled embeddings (Encoder::encode_encodings) or classifier logits
+// (Encoder::predict_encodings). A batch holds jobs of one kind.
+enum class JobKind { Embed, Classify };
+
 struct Job {
+  JobKind kind = JobKind::Embed;
   std::vector<Encoding> encodings;
   size_t tokens = 0;
   Clock::time_point enqueued;

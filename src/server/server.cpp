@@ -164,10 +164,8 @@ void serve(const ServerOptions& options) {
   http.Get("/status/server", [&](const httplib::Request&, httplib::Response& res) {
     answer(res, [&] { return api_status(service); });
   });
-  for (const char* path : {"/rerank", "/predict"})
-    post(path, [path](const std::string&) -> std::string {
-      throw HttpError(501, std::string(path) + " needs a model with a sequence-classification head; this server's model has none");
-    });
+  post("/rerank", [&](const std::string& body) { return api_rerank(service, body, gone); });
+  post("/predict", [&](const std::string& body) { return api_predict(service, body, gone); });
   http.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
     if (service.draining()) set_error(res, 503, "the server is shutting down");
     else res.set_content("{\"status\":\"ok\"}", "application/json");

@@ -2,6 +2,8 @@
 
 #include "server/json_io.h"
 
+#include <bertcpp/detail/model/bert_model.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -102,8 +104,25 @@ std::vector<Encoding> Service::from_ids(const std::vector<std::vector<int32_t>>&
   return encodings;
 }
 
+const SequenceClassifier& Service::require_classifier() const {
+  if (!encoder_.classifier())
+    throw HttpError(424, "this endpoint needs a model with a sequence-classification head (classifier.weight); "
+                         "this server's model " + model_name() + " has none");
+  return *encoder_.classifier();
+}
+
 RowMatrix Service::embed(const std::vector<Encoding>& encodings, const std::function<bool()>& client_gone) {
+  return run(JobKind::Embed, encodings, client_gone);
+}
+
+RowMatrix Service::classify(const std::vector<Encoding>& encodings, const std::function<bool()>& client_gone) {
+  require_classifier();
+  return run(JobKind::Classify, encodings, client_gone);
+}
+
+RowMatrix Service::run(JobKind kind, const std::vector<Encoding>& encodings, const std::function<bool()>& client_gone) {
   auto job = std::make_shared<Job>();
+  job->kind = kind;
   job->encodings = encodings;
   for (const auto& e : encodings) job->tokens += e.size();
   std::future<RowMatrix> result = job->result.get_future();

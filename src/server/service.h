@@ -38,6 +38,11 @@ class Service {
   // waiting: when it says true the work is dropped and ClientGone thrown. HttpError 503 when
   // the queue is full, 504 after --timeout, 400 when the encoder refuses the input.
   RowMatrix embed(const std::vector<Encoding>& encodings, const std::function<bool()>& client_gone);
+  // The classifier's logits [n, labels] for the encodings, through the same queue as embed.
+  // HttpError 424 when the model has no sequence-classification head (check it before
+  // tokenizing with require_classifier, so the client hears that first).
+  RowMatrix classify(const std::vector<Encoding>& encodings, const std::function<bool()>& client_gone);
+  const SequenceClassifier& require_classifier() const;
 
   // Stops taking work and finishes what is queued.
   void drain();
@@ -53,6 +58,7 @@ class Service {
   size_t max_tokens() const;
 
  private:
+  RowMatrix run(JobKind kind, const std::vector<Encoding>& encodings, const std::function<bool()>& client_gone);
   void check_count(size_t n) const;
   void check_lengths(const std::vector<Encoding>& encodings) const;
 

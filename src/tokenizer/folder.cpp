@@ -1,6 +1,6 @@
 // A model folder's tokenizer files, read together and checked against each other.
-#include <bertcpp/tokenizer/folder.h>
-#include <bertcpp/tokenizer/tokenizer_json.h>
+#include <bertcpp/detail/tokenizer/folder.h>
+#include <bertcpp/detail/tokenizer/tokenizer_json.h>
 
 #include <nlohmann/json.hpp>
 

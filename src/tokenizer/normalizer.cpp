@@ -1,5 +1,5 @@
-#include <bertcpp/tokenizer/normalizer.h>
-#include <bertcpp/tokenizer/unicode.h>
+#include <bertcpp/detail/tokenizer/normalizer.h>
+#include <bertcpp/detail/tokenizer/unicode.h>
 
 #include <algorithm>
 #include <vector>

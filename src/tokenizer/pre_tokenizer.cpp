@@ -1,5 +1,5 @@
-#include <bertcpp/tokenizer/pre_tokenizer.h>
-#include <bertcpp/tokenizer/unicode.h>
+#include <bertcpp/detail/tokenizer/pre_tokenizer.h>
+#include <bertcpp/detail/tokenizer/unicode.h>
 
 #include <algorithm>
 

@@ -1,6 +1,11 @@
 #include <bertcpp/tokenizer/tokenizer.h>
-#include <bertcpp/tokenizer/truncation.h>
-#include <bertcpp/tokenizer/utf8.h>
+#include <bertcpp/detail/tokenizer/normalizer.h>
+#include <bertcpp/detail/tokenizer/pre_tokenizer.h>
+#include <bertcpp/detail/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
+#include <bertcpp/detail/tokenizer/wordpiece.h>
+
+#include "runtime/parallel.h"
 
 #include <atomic>
 #include <chrono>
@@ -8,7 +13,6 @@
 #include <limits>
 #include <mutex>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
 
 namespace bertcpp {
@@ -112,12 +116,19 @@ struct Tokenizer::Stop {
 Tokenizer::Tokenizer(const std::string& vocab_file, TokenizerOptions options)
     : Tokenizer(Vocab::from_file(vocab_file), options) {}
 
+// Kept out of tokenizer.h, so that the installed header shows no tokenizer internals.
+struct Tokenizer::Stages {
+  Stages(const Vocab& vocab, const TokenizerOptions& options)
+      : normalizer(normalizer_options(options)), specials(vocab), wordpiece(vocab, options.max_input_chars_per_word) {}
+  Normalizer normalizer;
+  SpecialTokenMatcher specials;
+  WordPiece wordpiece;
+};
+
 Tokenizer::Tokenizer(Vocab vocab, TokenizerOptions options)
     : vocab_((require_specials(vocab), std::move(vocab))),
       options_(options),
-      normalizer_(normalizer_options(options)),
-      specials_(vocab_),
-      wordpiece_(vocab_, options.max_input_chars_per_word) {}
+      stages_(std::make_shared<const Stages>(vocab_, options)) {}
 
 // Stores the first `keep` tokens of text in out and counts them; without count_all it stops
 // once `keep` are stored (what truncation keeps of a single text is known by then).
@@ -140,7 +151,7 @@ void Tokenizer::tokenize_ids(std::string_view text, size_t keep, bool count_all,
     begin = end;
     if (ws.text.size() >= UINT32_MAX) throw std::invalid_argument("text: a word of more than 2^32-1 code points");
     const auto n = static_cast<uint32_t>(ws.text.size());
-    specials_.split(ws.text.data(), n, ws.segments);
+    stages_->specials.split(ws.text.data(), n, ws.segments);
     for (const RawSegment& seg : ws.segments) {
       if (seg.special_id >= 0) {
         add(seg.special_id, base + seg.first, base + seg.last);
@@ -149,13 +160,13 @@ void Tokenizer::tokenize_ids(std::string_view text, size_t keep, bool count_all,
       // Normalize one segment at a time: no NFD reordering can cross a special token (HF
       // normalizes each split on its own too).
       ws.normalized.clear();
-      normalizer_.normalize(ws.text.data(), seg.first, seg.last, ws.normalized, ws.scratch);
+      stages_->normalizer.normalize(ws.text.data(), seg.first, seg.last, ws.normalized, ws.scratch);
       ws.words.clear();
       split_words(ws.normalized, 0, static_cast<uint32_t>(ws.normalized.size()), ws.words);
       for (const WordSpan& w : ws.words) {
         const NormalizedChar* chars = ws.normalized.data() + w.first;
         ws.pieces.clear();
-        wordpiece_.tokenize(vocab_, chars, w.last - w.first, ws.pieces, ws.bytes, ws.char_offsets);
+        stages_->wordpiece.tokenize(vocab_, chars, w.last - w.first, ws.pieces, ws.bytes, ws.char_offsets);
         // HF maps a piece back through its first and last normalized characters.
         for (const WordPieceToken& p : ws.pieces)
           add(p.id, base + chars[p.first].source, base + chars[p.last - 1].source + 1);
@@ -238,19 +249,20 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& inpu
     throw std::invalid_argument("threads = " + std::to_string(options.threads) + " is more than the limit of " +
                                 std::to_string(kMaxThreads) + " (0 uses all cores)");
   std::vector<Encoding> results(inputs.size());
-  // Tokenizing is pure CPU work: threads beyond the cores only add switching.
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  size_t threads = options.threads ? std::min(options.threads, cores) : cores;
-  threads = std::min(threads, inputs.size());
+  // The library's one thread policy (0: every core this process may use) and its pool.
+  const int team = static_cast<int>(std::min<size_t>(
+      static_cast<size_t>(runtime::resolve_threads(static_cast<int>(options.threads))), inputs.size()));
   Stop stop;
   if (options.keep_going) stop.keep_going = &options.keep_going;
-  std::atomic<size_t> next{0}, finished{0};
+  std::atomic<size_t> next{0}, started{0}, finished{0};
   std::exception_ptr error;
   std::mutex error_mutex;
-  auto work = [&] {
+  // One pool index per team member, each pulling small chunks from a shared counter: texts
+  // differ a lot in length, so static shares would idle.
+  auto work = [&](size_t, int worker) {
+    ++started;
     size_t i = 0;
     try {
-      // Small chunks from a shared counter: texts differ a lot in length, so static shares would idle.
       constexpr size_t kChunk = 16;
       for (size_t begin = next.fetch_add(kChunk); begin < inputs.size(); begin = next.fetch_add(kChunk)) {
         const size_t end = std::min(begin + kChunk, inputs.size());
@@ -274,23 +286,16 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& inpu
       stop.stopped = true;
     }
     ++finished;
-  };
-  std::vector<std::thread> pool;
-  if (threads > 1) pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had: the started ones and this one share the work
+    // The caller (worker 0) keeps polling keep_going while the others finish their texts, so
+    // Ctrl-C stops a long text mid-way. A member that starts after this sees no text left.
+    while (worker == 0 && stop.keep_going && finished.load() < started.load()) {
+      stop.should_stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-  }
-  work();
-  // Keep polling the caller while the other threads finish their texts.
-  while (stop.keep_going && finished.load() < pool.size() + 1) {
-    stop.should_stop();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  for (std::thread& t : pool) t.join();
+  };
+  // A busy pool (another call's, or this one nested in a pool task) runs every index here: same
+  // results. Threads the system refuses to start leave the work to those that did start.
+  runtime::parallel_for(static_cast<size_t>(std::max(team, 1)), team, work);
   if (error) std::rethrow_exception(error);
   if (stop.stopped) throw Cancelled();
   return results;

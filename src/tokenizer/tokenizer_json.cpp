@@ -1,4 +1,4 @@
-#include <bertcpp/tokenizer/tokenizer_json.h>
+#include <bertcpp/detail/tokenizer/tokenizer_json.h>
 
 #include <nlohmann/json.hpp>
 

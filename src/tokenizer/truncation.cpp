@@ -1,4 +1,4 @@
-#include <bertcpp/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/truncation.h>
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include <bertcpp/tokenizer/unicode.h>
+#include <bertcpp/detail/tokenizer/unicode.h>
 
 #include <algorithm>
 #include <array>

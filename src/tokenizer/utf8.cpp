@@ -1,4 +1,4 @@
-#include <bertcpp/tokenizer/utf8.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
 
 #include <cstdint>
 

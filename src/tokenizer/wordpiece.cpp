@@ -1,5 +1,5 @@
-#include <bertcpp/tokenizer/utf8.h>
-#include <bertcpp/tokenizer/wordpiece.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
+#include <bertcpp/detail/tokenizer/wordpiece.h>
 
 #include <algorithm>
 #include <string_view>

@@ -2,7 +2,7 @@
 // bundled model (reference metadata: mask_top5, nsp_prob_isnext).
 #include "model/reference.h"
 
-#include <bertcpp/heads/heads.h>
+#include <bertcpp/detail/heads/heads.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -4,6 +4,7 @@
 #include "model/reference.h"
 
 #include <bertcpp/encoder.h>
+#include <bertcpp/detail/heads/classifier.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

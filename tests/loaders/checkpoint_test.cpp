@@ -1,4 +1,4 @@
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
 
 #include <gtest/gtest.h>

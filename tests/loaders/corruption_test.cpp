@@ -1,7 +1,7 @@
 // Random damage to real checkpoint files: every load must either succeed or throw
 // std::runtime_error naming the file; never crash or throw anything else. Most useful when
 // built with -DBERTCPP_SANITIZE=address,undefined.
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include <bertcpp/loaders/names.h>
+#include <bertcpp/detail/loaders/names.h>
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include <bertcpp/loaders/checkpoint.h>
-#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/safetensors.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

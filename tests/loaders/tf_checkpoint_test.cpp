@@ -1,7 +1,7 @@
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
-#include <bertcpp/loaders/names.h>
-#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/detail/loaders/names.h>
+#include <bertcpp/detail/loaders/safetensors.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -6,7 +6,7 @@
 #include "model/reference.h"
 
 #include <bertcpp/encoder.h>
-#include <bertcpp/heads/heads.h>
+#include <bertcpp/detail/heads/heads.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,8 @@
 // The model-family table: BERT is claimed by model_type (and by Google's configs, which have
 // none), an unknown family is refused by name, and the position offset reaches the batch.
 #include <bertcpp/loaders/config.h>
-#include <bertcpp/model/family.h>
-#include <bertcpp/model/token_batch.h>
+#include <bertcpp/detail/model/family.h>
+#include <bertcpp/detail/model/token_batch.h>
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // not a multiple of 12), more than one row block (> 384 rows), strided x and y, more threads
 // than panels. It runs on the kernel variant in use; ctest runs it once per variant the CPU
 // has (BERTCPP_CPU_ISA), and tests/kernels compares the variants directly.
-#include <bertcpp/model/packed_linear.h>
+#include <bertcpp/detail/model/packed_linear.h>
 
 #include "kernels/kernels.h"  // to_bf16, for the bfloat16 reference
 

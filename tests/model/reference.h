@@ -2,12 +2,12 @@
 // reference outputs of tests/data/reference (see its README).
 #pragma once
 
-#include <bertcpp/loaders/checkpoint.h>
+#include <bertcpp/detail/loaders/checkpoint.h>
 #include <bertcpp/loaders/config.h>
-#include <bertcpp/loaders/names.h>
-#include <bertcpp/loaders/safetensors.h>
-#include <bertcpp/model/bert_model.h>
-#include <bertcpp/model/weights.h>
+#include <bertcpp/detail/loaders/names.h>
+#include <bertcpp/detail/loaders/safetensors.h>
+#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include <cmath>
 #include <memory>

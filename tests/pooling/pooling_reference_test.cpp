@@ -2,6 +2,7 @@
 #include "model/reference.h"
 
 #include <bertcpp/pooling/pooling.h>
+#include <bertcpp/detail/model/bert_model.h>
 
 #include <gtest/gtest.h>
 

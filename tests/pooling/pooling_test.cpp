@@ -1,5 +1,6 @@
 // Pooling strategies on small hand-made batches, names, and normalization.
 #include <bertcpp/pooling/pooling.h>
+#include <bertcpp/detail/model/bert_model.h>
 
 #include <gtest/gtest.h>
 

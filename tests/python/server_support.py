@@ -7,6 +7,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -121,3 +122,22 @@ def same_vectors(got, expected):
     if TOLERANCE == 0:
         return np.array_equal(got, expected)
     return got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=TOLERANCE)
+
+
+def check_full_queue_is_503(server_args, path, body, clients=12):
+    """Starts a server with --max-queue 1 and a small batch budget, sends body to path from
+    `clients` threads at once: some must be refused with 503 and Retry-After, the rest answered."""
+    with Server(*server_args, "--threads", "1", "--max-queue", "1", "--max-batch-tokens", "64") as s:
+        results = []
+
+        def send():
+            results.append(s.post(path, body))
+        threads = [threading.Thread(target=send) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        busy = [r for r in results if r[0] == 503]
+        assert busy, [r[0] for r in results]
+        assert all(r[1]["Retry-After"] == "1" and "--max-queue" in r[2]["error"]["message"] for r in busy)
+        assert all(r[0] in (200, 503) for r in results)

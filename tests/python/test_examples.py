@@ -47,8 +47,9 @@ def test_notebook_executes(tmp_path):
     pytest.importorskip("ipykernel")
     notebook = os.path.join(REPO, "examples", "notebook.ipynb")
     kernel, jupyter_path = venv_kernel(tmp_path)
+    # Headless: the notebook shows its figure inline; Agg here keeps any display out of it.
     env = dict(os.environ, BERTCPP_NOTEBOOK_SAMPLE="600", BERTCPP_NOTEBOOK_FIGURE=str(tmp_path / "pca.png"),
-               JUPYTER_PATH=jupyter_path)
+               JUPYTER_PATH=jupyter_path, MPLBACKEND="Agg")
     out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                           "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.kernel_name=" + kernel,
                           "--output-dir", str(tmp_path / "out"), notebook], capture_output=True, text=True, env=env,
@@ -60,10 +61,22 @@ def test_notebook_executes(tmp_path):
     assert (tmp_path / "pca.png").stat().st_size > 1000
 
 
+# The stable headers (README, "C++"); bertcpp.h includes them all.
+PUBLIC_HEADERS = sorted([
+    "bertcpp.h", "cpu.h", "encoder.h", "matrix.h", "types.h", "version.h", "loaders/config.h",
+    "pooling/pooling.h", "pooling/quantize.h", "pooling/similarity.h",
+    "tokenizer/encoding.h", "tokenizer/errors.h", "tokenizer/pair_marker.h", "tokenizer/tokenizer.h", "tokenizer/vocab.h",
+])
+
+
 def test_cpp_example_builds_against_installed_bertcpp(tmp_path, build_dir):
     prefix, example_build = tmp_path / "prefix", tmp_path / "example"
     subprocess.run(["cmake", "--install", build_dir, "--prefix", str(prefix), "--component", "Unspecified"],
                    check=True, capture_output=True)
+    # Only the public API is installed: no bertcpp/detail/ (model, heads, readers, tokenizer internals).
+    include = prefix / "include" / "bertcpp"
+    installed = sorted(str(p.relative_to(include)) for p in include.rglob("*.h"))
+    assert installed == PUBLIC_HEADERS, installed
     configure = subprocess.run(["cmake", "-S", os.path.join(REPO, "examples", "cpp"), "-B", str(example_build),
                                 "-DCMAKE_PREFIX_PATH=" + str(prefix)], capture_output=True, text=True)
     assert configure.returncode == 0, configure.stdout + configure.stderr

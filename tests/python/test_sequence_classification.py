@@ -54,3 +54,17 @@ def test_predict_without_a_classifier_is_a_runtime_error(encoder):
     assert encoder.labels == []
     with pytest.raises(RuntimeError, match="no sequence-classification head"):
         encoder.predict(["a text"])
+
+
+@pytest.mark.parametrize("name", ["nli-style", "rerank-style"])
+def test_predict_does_not_depend_on_the_batch(name):
+    # The server batches requests together: a text's logits and scores must be the same bits
+    # alone as beside others.
+    path, _, inputs = folder(name)
+    encoder = bertcpp.Encoder(path)
+    texts = inputs["singles"] + [tuple(p) for p in inputs["pairs"]]
+    together = encoder.predict(texts)
+    scores = encoder.predict(texts, apply_activation=True)
+    for i, text in enumerate(texts):
+        assert np.array_equal(encoder.predict([text])[0], together[i])
+        assert np.array_equal(encoder.predict([text], apply_activation=True)[0], scores[i])

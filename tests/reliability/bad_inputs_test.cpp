@@ -5,8 +5,8 @@
 // the tensor or the field, and says what was expected.
 #include "reliability_support.h"
 
-#include <bertcpp/bertcpp.h>
-#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/detail/all.h>
+#include <bertcpp/detail/loaders/safetensors.h>
 
 #include <functional>
 #include <sstream>

@@ -1,6 +1,6 @@
 // One Encoder (and one Tokenizer) shared by 8 threads at once must give exactly what serial
 // calls give: bit-identical vectors and encodings, whatever the interleaving.
-#include <bertcpp/bertcpp.h>
+#include <bertcpp/detail/all.h>
 
 #include <gtest/gtest.h>
 

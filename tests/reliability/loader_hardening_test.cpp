@@ -4,8 +4,8 @@
 // these too).
 #include "reliability_support.h"
 
-#include <bertcpp/bertcpp.h>
-#include <bertcpp/loaders/safetensors.h>
+#include <bertcpp/detail/all.h>
+#include <bertcpp/detail/loaders/safetensors.h>
 
 #include <functional>
 

@@ -4,7 +4,7 @@
 // layers the config does not run and non-BERT model types are refused by name.
 #include "loaders/loader_test_support.h"
 
-#include <bertcpp/bertcpp.h>
+#include <bertcpp/detail/all.h>
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 //     U+202E RLO, U+200B ZWSP, U+FEFF BOM) are removed, joining their neighbours: "a\0b" reads "ab";
 //   * a 10 MB single string is tokenized whole (or truncated with max_length), linear time;
 //   * a million short strings go through encode_batch in one call.
-#include <bertcpp/bertcpp.h>
+#include <bertcpp/detail/all.h>
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Crafted text stays linear, interruptible and bounded in memory; the tokenizer's threads
 // degrade instead of aborting. Bounds are generous (shared CI machines, sanitizer builds): they
 // only stop a quadratic or unbounded case from passing, never time a fast one.
-#include <bertcpp/bertcpp.h>
-#include <bertcpp/tokenizer/truncation.h>
-#include <bertcpp/tokenizer/unicode.h>
+#include <bertcpp/detail/all.h>
+#include <bertcpp/detail/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/unicode.h>
 
 #include <gtest/gtest.h>
 

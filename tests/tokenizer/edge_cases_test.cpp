@@ -2,7 +2,7 @@
 // the npm binding) and of the C++ API: invalid UTF-8, empty and blank input, special tokens inside
 // words, long words, truncation boundaries, options, threads, vocab file errors.
 #include <bertcpp/tokenizer/tokenizer.h>
-#include <bertcpp/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/truncation.h>
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // tokenizer.json (Hugging Face's fast-tokenizer file): a folder with only tokenizer.json
 // tokenizes like the golden files (Hugging Face tokenizers' own output, uncased and cased);
 // vocab.txt and tokenizer.json must agree; unsupported parts are named.
-#include <bertcpp/tokenizer/folder.h>
-#include <bertcpp/tokenizer/tokenizer_json.h>
+#include <bertcpp/detail/tokenizer/folder.h>
+#include <bertcpp/detail/tokenizer/tokenizer_json.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -3,13 +3,15 @@
 // Padding never counts: the input is packed, so there is none.
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/matrix.h>
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
 namespace bertcpp {
+
+struct TokenBatch;  // detail/model/token_batch.h: the packed sequences pool() reads
 
 enum class PoolingStrategy {
   ReduceMean,     // mean over all tokens, [CLS] and [SEP] included (ST "mean")

@@ -6,7 +6,7 @@
 //     first (numpy.packbits); binary stores each byte - 128 as int8.
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/matrix.h>
 
 #include <cstdint>
 #include <string>

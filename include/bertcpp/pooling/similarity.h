@@ -2,7 +2,7 @@
 // the negated euclidean / manhattan distances (higher is more similar for all four).
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/matrix.h>
 
 #include <string>
 

@@ -14,12 +14,10 @@
 
 #include <bertcpp/tokenizer/encoding.h>
 #include <bertcpp/tokenizer/errors.h>
-#include <bertcpp/tokenizer/normalizer.h>
-#include <bertcpp/tokenizer/pre_tokenizer.h>
 #include <bertcpp/tokenizer/vocab.h>
-#include <bertcpp/tokenizer/wordpiece.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,11 +93,11 @@ class Tokenizer {
   Encoding encode_one(std::string_view a, const std::string_view* b, std::optional<size_t> max_length,
                       bool ids_only, Stop* stop) const;
 
+  struct Stages;  // normalizer, special-token matcher, WordPiece (detail/tokenizer/), see tokenizer.cpp
+
   Vocab vocab_;
   TokenizerOptions options_;
-  Normalizer normalizer_;
-  SpecialTokenMatcher specials_;
-  WordPiece wordpiece_;
+  std::shared_ptr<const Stages> stages_;  // immutable, so copies of a Tokenizer share them
 };
 
 }  // namespace bertcpp

@@ -1,7 +1,7 @@
 // The pretraining heads of BertForPreTraining checkpoints, as tasks on text.
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/detail/model/bert_model.h>
 #include <bertcpp/tokenizer/tokenizer.h>
 
 #include <optional>

@@ -9,7 +9,7 @@
 // no duplicate names. Any violation is std::runtime_error naming the file (and the tensor).
 #pragma once
 
-#include <bertcpp/loaders/tensor.h>
+#include <bertcpp/detail/loaders/tensor.h>
 
 #include <cstddef>
 #include <cstdint>

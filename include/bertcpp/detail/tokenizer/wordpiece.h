@@ -3,7 +3,7 @@
 // points), or one that cannot be segmented completely, becomes a single [UNK].
 #pragma once
 
-#include <bertcpp/tokenizer/normalizer.h>
+#include <bertcpp/detail/tokenizer/normalizer.h>
 #include <bertcpp/tokenizer/vocab.h>
 
 #include <cstdint>

@@ -5,8 +5,8 @@
 // canonical names the model uses.
 #pragma once
 
-#include <bertcpp/loaders/names.h>  // to_canonical_names, used with every reader below
-#include <bertcpp/loaders/tensor.h>
+#include <bertcpp/detail/loaders/names.h>  // to_canonical_names, used with every reader below
+#include <bertcpp/detail/loaders/tensor.h>
 
 #include <string>
 

@@ -5,7 +5,7 @@
 //    (each punctuation character its own word).
 #pragma once
 
-#include <bertcpp/tokenizer/normalizer.h>
+#include <bertcpp/detail/tokenizer/normalizer.h>
 #include <bertcpp/tokenizer/vocab.h>
 
 #include <cstdint>

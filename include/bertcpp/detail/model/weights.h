@@ -8,8 +8,8 @@
 #pragma once
 
 #include <bertcpp/loaders/config.h>
-#include <bertcpp/loaders/tensor.h>
-#include <bertcpp/model/packed_linear.h>
+#include <bertcpp/detail/loaders/tensor.h>
+#include <bertcpp/detail/model/packed_linear.h>
 
 #include <Eigen/Core>
 

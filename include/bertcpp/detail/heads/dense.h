@@ -2,8 +2,8 @@
 // module folder's model.safetensors or pytorch_model.bin (linear.weight, linear.bias).
 #pragma once
 
-#include <bertcpp/encoder/modules.h>
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/detail/encoder/modules.h>
+#include <bertcpp/detail/model/bert_model.h>
 
 #include <memory>
 

@@ -33,7 +33,7 @@
 // Names that match none of this (e.g. "classifier.weight") are kept as they are.
 #pragma once
 
-#include <bertcpp/loaders/tensor.h>
+#include <bertcpp/detail/loaders/tensor.h>
 
 #include <string>
 

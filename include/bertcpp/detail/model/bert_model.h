@@ -5,19 +5,16 @@
 //   out.hidden_states.back();   // [num_tokens, H], the last layer, packed like `batch`
 #pragma once
 
+#include <bertcpp/detail/model/packed_linear.h>
+#include <bertcpp/detail/model/token_batch.h>
 #include <bertcpp/loaders/config.h>
-#include <bertcpp/model/packed_linear.h>
-#include <bertcpp/model/token_batch.h>
-
-#include <Eigen/Core>
+#include <bertcpp/matrix.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace bertcpp {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct BertWeights;  // model/weights.h: the tensors laid out for the encoder
 

@@ -2,7 +2,7 @@
 // logits = classifier(pooler_output), W [labels, H]; labels from config.json's id2label.
 #pragma once
 
-#include <bertcpp/model/bert_model.h>
+#include <bertcpp/detail/model/bert_model.h>
 
 #include <optional>
 #include <string>
