@@ -45,8 +45,9 @@ void add_model_options(CLI::App* cmd, ModelArgs& model) {
   cmd->add_option("--threads", model.threads, "threads (0: all cores)")
       ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
   cmd->add_option("--precision", model.precision,
-                  "float32 (matches transformers) or bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off)")
-      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16"}))
+                  "float32 (matches transformers), bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off) or "
+                  "int8 (int8 weights and inputs of the layers' products; see quantize-check)")
+      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16", "int8"}))
       ->capture_default_str();
   cmd->add_flag("--normalize", model.normalize, "L2-normalize each vector");
 }
