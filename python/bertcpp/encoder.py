@@ -337,6 +337,22 @@ def quantize_embeddings(embeddings, precision, ranges=None, calibration_embeddin
     return _bertcpp.quantize_embeddings(embeddings, str(precision), ranges, calibration_embeddings)
 
 
+def quantize_check(model_dir=None, texts=None, **kwargs):
+    """What precision="int8" costs a model, measured: encodes `texts` (None: a built-in sample)
+    in float32 and in int8 with the same Encoder options (kwargs) and returns a dict: "cosines"
+    (per text, int8 vector to float32 vector), "cosine_min", "cosine_mean", "hidden_max_diff"
+    and "hidden_mean_diff" (|int8 - float32| over every token of the last hidden states),
+    "isa" (the kernels that ran) and "texts" (how many). Also `bertcpp quantize-check`.
+    """
+    if kwargs.get("precision", "float32") not in ("float32", "fp32", None):
+        raise ValueError("quantize_check compares int8 with float32; leave precision out, got %r" % (kwargs["precision"],))
+    kwargs["precision"] = "float32"
+    exact = Encoder(model_dir, **kwargs)
+    if texts is not None:
+        texts = _materialize(texts)
+    return _bertcpp.quantize_check(exact._core, texts)
+
+
 def encode(texts, **kwargs):
     """bertcpp.encode(texts) with the bundled model (loaded once, then cached).
 
