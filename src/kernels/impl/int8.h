@@ -59,20 +59,18 @@ __attribute__((optimize("fp-contract=off"))) void dequantize_row(const int32_t* 
                                                                    float* y) {
 #endif
   constexpr int L = lanes<V>();
-  alignas(64) float out[P];
+  const bool whole = cols == P;  // a partial panel goes through zero-padded buffers
+  alignas(64) float edge[P] = {}, out[P];
+  if (bias != nullptr && !whole) std::memcpy(edge, bias, static_cast<size_t>(cols) * sizeof(float));
+  const float* b = bias == nullptr || !whole ? edge : bias;
+  float* dst = whole ? y : out;
   for (int64_t c = 0; c < P; c += L) {
     VI a;
     std::memcpy(&a, acc + c, sizeof a);
-    V b{};
-    if (bias != nullptr) {
-      float edge[L] = {};
-      for (int j = 0; j < L && c + j < cols; ++j) edge[j] = bias[c + j];
-      b = load<V>(edge);
-    }
     const V s = x_scale * load<V>(w_scale + c);
-    store(out + c, __builtin_convertvector(a, V) * s + b);
+    store(dst + c, __builtin_convertvector(a, V) * s + load<V>(b + c));
   }
-  std::memcpy(y, out, static_cast<size_t>(cols) * sizeof(float));
+  if (!whole) std::memcpy(y, out, static_cast<size_t>(cols) * sizeof(float));
 }
 
 // An int8 tile: up to the variant's row count x one panel, its int32 sums handed to `finish`.
