@@ -10,8 +10,9 @@
 // into int16 with saturation; with u8 = q + 128 a pair reaches 2 x 255 x 127 = 64770 and would
 // saturate, so AVX2 multiplies |x| by W with x's sign moved onto it (vpsignb):
 // |x| * sign(W, x) = x * W, and a pair is at most 2 x 127 x 127 = 32258 < 32767, never
-// saturated; vpmaddwd by ones then adds the pairs into int32, exact. (ONNX Runtime's MLAS and
-// oneDNN instead keep u8 and accept saturation or narrow weights to 7 bits; both lose bits.)
+// saturated; vpmaddwd by ones then adds the pairs into int32, exact. (The usual alternative,
+// u8 x s8 as it comes, can saturate there; oneDNN's answer is 7-bit weights, which halves
+// their resolution. The cost here is one vpsignb per row and vector, and |x| per row.)
 // The int32 sums are therefore the exact integers on every variant and every thread count, and
 // the epilogue below is one piece of code with contraction off: the float32 result of a
 // product without activation is the same bits on every variant.
