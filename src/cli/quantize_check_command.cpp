@@ -15,8 +15,10 @@ namespace bertcpp::cli {
 void run_quantize_check(const QuantizeCheckArgs& args) {
   std::vector<TextInput> texts;
   std::vector<size_t> where;
+  std::string unit = "text";  // what `where` counts
   if (!args.texts.empty()) {
     TextReader reader(args.texts, "text", "text");
+    unit = reader.unit();
     reader.next_chunk(size_t{1} << 20, texts, where);
     if (texts.empty()) throw std::invalid_argument(args.texts + ": no texts");
   }
@@ -40,7 +42,7 @@ void run_quantize_check(const QuantizeCheckArgs& args) {
   for (size_t i = 0; i < order.size() && i < 3; ++i) {
     const size_t t = order[i];
     std::string text = shown[t].a.substr(0, 60);
-    std::snprintf(line, sizeof line, "    %.6f  %s %zu: ", r.cosines[t], where.empty() ? "text" : "line",
+    std::snprintf(line, sizeof line, "    %.6f  %s %zu: ", r.cosines[t], unit.c_str(),
                   where.empty() ? t + 1 : where[t]);
     std::cout << line << text << (shown[t].a.size() > 60 ? "..." : "") << "\n";
   }

@@ -63,6 +63,10 @@ def test_cli_int8_and_quantize_check(cli_path, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "4 texts" in result.stdout and "cosine int8 to float32: min" in result.stdout
     assert "line " in result.stdout  # the lowest texts are named by their line
+    (tmp_path / "in.csv").write_text("id,text\n" + "".join("%d,%s\n" % (i, t) for i, t in enumerate(TEXTS)),
+                                     encoding="utf-8")
+    from_csv = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.csv"))
+    assert from_csv.returncode == 0 and "record " in from_csv.stdout, from_csv.stderr  # CSV counts records
     failing = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.txt"), "--min-cosine", "1")
     assert failing.returncode != 0 and "below --min-cosine" in failing.stderr
     assert run(cli_path, "quantize-check").returncode == 0  # the built-in sample
