@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   std::string shapes_text = "1x128,8x128,32x32,1x512";
   std::vector<int> thread_counts = {1, 2};
   std::string model_dir;
-  bool skip_torch = false, skip_e2e = false, skip_bf16 = false;
+  bool skip_torch = false, skip_e2e = false, skip_bf16 = false, skip_int8 = false;
   size_t base_tweets = 1000, mini_tweets = 0;
   std::string python = "/usr/bin/python3";
   std::string ort_modules = BERTCPP_BENCH_BUILD_DIR "/ort/node_modules";
@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-torch", skip_torch, "skip the PyTorch baseline");
   app.add_flag("--no-e2e", skip_e2e, "skip the tweets end-to-end runs");
   app.add_flag("--no-bf16", skip_bf16, "skip the bfloat16 rows");
+  app.add_flag("--no-int8", skip_int8, "skip the int8 rows");
   app.add_option("--python", python, "interpreter for bench/baseline_torch.py");
   app.add_option("--ort-node-modules", ort_modules, "node_modules holding onnxruntime-node (see bench/README.md)");
   app.add_flag("--no-ort", skip_ort, "skip the ONNX Runtime baseline");
@@ -226,15 +227,19 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
 
-  // The same weights with the products in bfloat16 (Precision::BFloat16), against float32 and
-  // against ONNX Runtime's float32 (the baseline runs no bfloat16 model).
-  if (!skip_bf16) {
-    const auto rounded = model_dir.empty() ? random_bert(bert_base_config(), Precision::BFloat16)
-                                           : std::make_shared<const BertModel>(
-                                                 BertModel::load(model_dir, Precision::BFloat16));
-    std::printf("\n== the same model in bfloat16 (Precision::BFloat16: %s) ==\n",
-                precision_fast(Precision::BFloat16) ? "bfloat16 products in hardware, float32 sums"
-                                                    : "bfloat16 weights widened to float32 in the kernel");
+  // The same weights with the products in bfloat16 (Precision::BFloat16) and in int8
+  // (Precision::Int8), against float32 and against ONNX Runtime's float32 (the baseline runs
+  // neither a bfloat16 nor a quantized model).
+  for (const Precision precision : {Precision::BFloat16, Precision::Int8}) {
+    if (precision == Precision::BFloat16 ? skip_bf16 : skip_int8) continue;
+    const auto rounded = model_dir.empty() ? random_bert(bert_base_config(), precision)
+                                           : std::make_shared<const BertModel>(BertModel::load(model_dir, precision));
+    const char* how = precision == Precision::Int8
+                          ? (precision_fast(precision) ? "int8 x int8 products in SIMD integer units, exact int32 sums"
+                                                       : "int8 products in the generic C++ kernel")
+                      : precision_fast(precision) ? "bfloat16 products in hardware, float32 sums"
+                                                  : "bfloat16 weights widened to float32 in the kernel";
+    std::printf("\n== the same model in %s (%s) ==\n", precision_name(precision), how);
     std::printf("  %-7s %3s | %9s %9s | %10s | %9s\n", "shape", "thr", "ms/batch", "tokens/s", "vs float32",
                 "vs ORT");
     for (int threads : thread_counts) {

@@ -52,6 +52,7 @@
 #include <bertcpp/pooling/pooling.h>
 #include <bertcpp/pooling/quantize.h>
 #include <bertcpp/pooling/similarity.h>
+#include <bertcpp/quantize_check.h>
 #include <bertcpp/tokenizer/encoding.h>
 #include <bertcpp/tokenizer/errors.h>
 #include <bertcpp/tokenizer/pair_marker.h>

@@ -3,7 +3,7 @@
 //   bertcpp::CpuInfo info = bertcpp::cpu_info();
 //   info.isa;         // "avx512_bf16", "avx512", "avx2", "neon" or "generic": the variant in use
 //   info.supported;   // every variant this CPU can run, generic first
-//   info.precisions;  // precisions that run fast here: {"float32"} or {"float32", "bfloat16"}
+//   info.precisions;  // precisions that run fast here: "float32", and "bfloat16", "int8" where they do
 //
 // One build runs everywhere: each variant is compiled on its own and the best one the CPU
 // can run is chosen when the first model loads. BERTCPP_CPU_ISA=generic|avx2|avx512|
@@ -28,7 +28,8 @@ struct CpuInfo {
 CpuInfo cpu_info();
 
 // Every precision runs on every CPU; this says whether it runs at its full speed here
-// (bfloat16: the CPU has AVX512_BF16's bfloat16 dot products).
+// (bfloat16: the CPU has AVX512_BF16's bfloat16 dot products; int8: the variant has an
+// integer SIMD tile, i.e. AVX2 or better; ARM64 runs the generic one for now).
 bool precision_fast(Precision precision);
 
 }  // namespace bertcpp

@@ -22,9 +22,12 @@ enum class Precision {
   BFloat16,  // weights (and, with AVX512_BF16, inputs) rounded to bfloat16, ~1e-2 off float32:
              // twice float32's rate where the CPU has AVX512_BF16 (cpu_info().precisions),
              // elsewhere half the weight memory, widened to float32 in the kernel
+  Int8,      // weights int8 per output channel (at load), each product's input int8 per row (at
+             // run time), exact int32 sums scaled back to float32: a quarter of the weight
+             // memory, integer-unit speed; accuracy measured by quantize_check, not promised
 };
-const char* precision_name(Precision precision);  // "float32", "bfloat16"
-// "float32"/"fp32"/"bfloat16"/"bf16"; throws std::invalid_argument naming the choices.
+const char* precision_name(Precision precision);  // "float32", "bfloat16", "int8"
+// "float32"/"fp32"/"bfloat16"/"bf16"/"int8"; throws std::invalid_argument naming the choices.
 Precision parse_precision(const std::string& name);
 
 }  // namespace bertcpp

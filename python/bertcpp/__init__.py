@@ -14,8 +14,9 @@ Importing is cheap: no model is loaded until an Encoder (or encode) needs one.
 """
 from ._bertcpp import Encoding, Tokenizer, BertModel, Cancelled, cpu_info, __version__
 from .models import bundled_model_dir, resolve_model_dir
-from .encoder import Encoder, encode, quantize_embeddings
+from .encoder import Encoder, encode, quantize_check, quantize_embeddings
 from .client import BertClient
 
 __all__ = ["Encoder", "encode", "Tokenizer", "Encoding", "BertModel", "BertClient", "Cancelled",
-           "bundled_model_dir", "resolve_model_dir", "quantize_embeddings", "cpu_info", "__version__"]
+           "bundled_model_dir", "resolve_model_dir", "quantize_check", "quantize_embeddings", "cpu_info",
+           "__version__"]

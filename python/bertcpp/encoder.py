@@ -101,8 +101,9 @@ class Encoder:
         put before every text (default: the folder's default_prompt_name).
     truncate_dim: keep the first truncate_dim dimensions (Matryoshka models).
     threads: None or 0 = all cores, else 1..1024.
-    precision: "float32" (matches transformers) or "bfloat16" (the layers' products in bfloat16,
-        about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32).
+    precision: "float32" (matches transformers), "bfloat16" (the layers' products in bfloat16,
+        about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32) or "int8" (the layers'
+        products with int8 weights and inputs, int32 sums; check a model with quantize_check).
     """
 
     def __init__(self, model_dir=None, pooling_strategy=None, pooling_layer=None, max_seq_len=None,
@@ -125,7 +126,7 @@ class Encoder:
             truncate_dim = _check_int("truncate_dim", truncate_dim, 1, "a positive integer or None")
         precision = "float32" if precision is None else precision
         if not isinstance(precision, str):
-            raise TypeError('precision must be "float32" or "bfloat16", got %r' % (precision,))
+            raise TypeError('precision must be "float32", "bfloat16" or "int8", got %r' % (precision,))
         if not isinstance(long_text, str):
             raise TypeError('long_text must be "truncate", "error" or "window", got %r' % (long_text,))
         self.model_dir = resolve_model_dir(model_dir)
@@ -334,6 +335,22 @@ def quantize_embeddings(embeddings, precision, ranges=None, calibration_embeddin
     `ranges` [2, dim], else calibration_embeddings, else the embeddings), binary / ubinary (bits
     packed 8 a byte); float32 returns the embeddings."""
     return _bertcpp.quantize_embeddings(embeddings, str(precision), ranges, calibration_embeddings)
+
+
+def quantize_check(model_dir=None, texts=None, **kwargs):
+    """What precision="int8" costs a model, measured: encodes `texts` (None: a built-in sample)
+    in float32 and in int8 with the same Encoder options (kwargs) and returns a dict: "cosines"
+    (per text, int8 vector to float32 vector), "cosine_min", "cosine_mean", "hidden_max_diff"
+    and "hidden_mean_diff" (|int8 - float32| over every token of the last hidden states),
+    "isa" (the kernels that ran) and "texts" (how many). Also `bertcpp quantize-check`.
+    """
+    if kwargs.get("precision", "float32") not in ("float32", "fp32", None):
+        raise ValueError("quantize_check compares int8 with float32; leave precision out, got %r" % (kwargs["precision"],))
+    kwargs["precision"] = "float32"
+    exact = Encoder(model_dir, **kwargs)
+    if texts is not None:
+        texts = _materialize(texts)
+    return _bertcpp.quantize_check(exact._core, texts)
 
 
 def encode(texts, **kwargs):

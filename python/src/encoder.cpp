@@ -2,6 +2,8 @@
 // reported to Python between batches, and Ctrl-C honoured there.
 #include "bindings.h"
 
+#include <bertcpp/quantize_check.h>
+
 #include <algorithm>
 #include <functional>
 
@@ -79,6 +81,27 @@ std::string pooling_name(const bertcpp::Encoder& e) {
 }  // namespace
 
 void bind_encoder(py::module_& m) {
+  m.def(
+      "quantize_check",
+      [](const bertcpp::Encoder& exact, const py::object& texts) {
+        const std::vector<bertcpp::TextInput> inputs = texts.is_none() ? std::vector<bertcpp::TextInput>{} : to_text_inputs(texts);
+        bertcpp::QuantizeReport r;
+        {
+          py::gil_scoped_release release;
+          r = bertcpp::quantize_check(exact, inputs);
+        }
+        py::dict d;
+        d["isa"] = r.isa;
+        d["cosines"] = r.cosines;
+        d["cosine_min"] = r.cosine_min;
+        d["cosine_mean"] = r.cosine_mean;
+        d["hidden_max_diff"] = r.hidden_max_diff;
+        d["hidden_mean_diff"] = r.hidden_mean_diff;
+        d["texts"] = inputs.empty() ? bertcpp::quantize_check_sample().size() : inputs.size();
+        return d;
+      },
+      py::arg("encoder"), py::arg("texts") = py::none(),
+      "Encodes texts (None: a built-in sample) with a float32 encoder and with the same options in int8.");
   py::register_exception<bertcpp::Cancelled>(m, "Cancelled", PyExc_RuntimeError);
 
   py::class_<bertcpp::Encoder, std::shared_ptr<bertcpp::Encoder>>(m, "Encoder")

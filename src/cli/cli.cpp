@@ -45,8 +45,9 @@ void add_model_options(CLI::App* cmd, ModelArgs& model) {
   cmd->add_option("--threads", model.threads, "threads (0: all cores)")
       ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
   cmd->add_option("--precision", model.precision,
-                  "float32 (matches transformers) or bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off)")
-      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16"}))
+                  "float32 (matches transformers), bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off) or "
+                  "int8 (int8 weights and inputs of the layers' products; see quantize-check)")
+      ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16", "int8"}))
       ->capture_default_str();
   cmd->add_flag("--normalize", model.normalize, "L2-normalize each vector");
 }
@@ -110,6 +111,15 @@ int run(const std::vector<std::string>& argv) {
   fill_cmd->add_option("--max-length", fill.max_length, "truncate to this many tokens incl. [CLS]/[SEP]")
       ->check(CLI::Range(size_t{3}, size_t{1} << 20));
 
+  QuantizeCheckArgs qcheck;
+  CLI::App* qcheck_cmd = app.add_subcommand("quantize-check", "Measure what --precision int8 costs a model: encode texts "
+                                                             "in float32 and int8 and compare");
+  add_model_options(qcheck_cmd, qcheck.model);
+  qcheck_cmd->add_option("--texts", qcheck.texts, "texts as `encode --input` reads them (default: a built-in sample)")
+      ->check(CLI::ExistingFile);
+  qcheck_cmd->add_option("--min-cosine", qcheck.min_cosine, "exit 1 if any text's cosine to float32 is below this")
+      ->check(CLI::Range(-1.0, 1.0));
+
   InfoArgs info;
   CLI::App* info_cmd = app.add_subcommand("info", "Show a model's config, parameter count and the files found");
   info_cmd->add_option("--model,-m", info.model_dir, model_help);
@@ -132,6 +142,7 @@ int run(const std::vector<std::string>& argv) {
     if (tokenize_cmd->parsed()) run_tokenize(tokenize);
     if (fill_cmd->parsed()) run_fill_mask(fill);
     if (info_cmd->parsed()) run_info(info);
+    if (qcheck_cmd->parsed()) run_quantize_check(qcheck);
   } catch (const Cancelled&) {
     std::cout.flush();
     std::cerr << "\nbertcpp: interrupted; no output written" << std::endl;

@@ -6,14 +6,20 @@
 namespace bertcpp {
 
 bool precision_fast(Precision precision) {
-  return precision == Precision::Float32 || kernels::active().native_bf16;
+  const kernels::Kernels& k = kernels::active();
+  switch (precision) {
+    case Precision::Float32: return true;
+    case Precision::BFloat16: return k.native_bf16;
+    case Precision::Int8: return k.isa != kernels::Isa::Generic && k.isa != kernels::Isa::Neon;  // SIMD integer tiles
+  }
+  return false;
 }
 
 CpuInfo cpu_info() {
   CpuInfo info;
   info.isa = kernels::isa_name(kernels::active().isa);
   for (kernels::Isa isa : kernels::supported()) info.supported.emplace_back(kernels::isa_name(isa));
-  for (Precision p : {Precision::Float32, Precision::BFloat16}) {
+  for (Precision p : {Precision::Float32, Precision::BFloat16, Precision::Int8}) {
     if (precision_fast(p)) info.precisions.emplace_back(precision_name(p));
   }
   info.features = runtime::cpu_feature_names(runtime::cpu_features());

@@ -15,18 +15,24 @@ namespace {
 
 #define BERTCPP_GEMM(ns) ns::pack, ns::pack_rows, ns::gemm
 #define BERTCPP_WIDENED_BF16(ns) ns::bf16_count, ns::pack_bf16, ns::bf16_weight, ns::x_bf16_stride, nullptr, ns::gemm_bf16
+#define BERTCPP_S8(ns) ns::pack_s8, ns::gemm_s8
 #define BERTCPP_ELEMENTWISE(ns) ns::activate, ns::layer_norm, ns::softmax
 
-const Kernels kGeneric = {Isa::Generic, generic::kPanelWidth, false, BERTCPP_GEMM(generic), BERTCPP_WIDENED_BF16(generic),
+const Kernels kGeneric = {Isa::Generic, generic::kPanelWidth, false, generic::kS8PanelWidth, false,
+                          BERTCPP_GEMM(generic), BERTCPP_WIDENED_BF16(generic), BERTCPP_S8(generic),
                           BERTCPP_ELEMENTWISE(generic), generic::halfs_to_floats, generic::crc32c_extend};
 #if defined(BERTCPP_KERNELS_X86)
-const Kernels kAvx2 = {Isa::Avx2, avx2::kPanelWidth, false, BERTCPP_GEMM(avx2), BERTCPP_WIDENED_BF16(avx2),
-                       BERTCPP_ELEMENTWISE(avx2), avx2::halfs_to_floats, avx2::crc32c_extend};
-const Kernels kAvx512 = {Isa::Avx512, avx512::kPanelWidth, false, BERTCPP_GEMM(avx512), BERTCPP_WIDENED_BF16(avx512),
+const Kernels kAvx2 = {Isa::Avx2, avx2::kPanelWidth, false, avx2::kS8PanelWidth, false, BERTCPP_GEMM(avx2),
+                       BERTCPP_WIDENED_BF16(avx2), BERTCPP_S8(avx2), BERTCPP_ELEMENTWISE(avx2), avx2::halfs_to_floats, avx2::crc32c_extend};
+// int8 without VNNI: the AVX2 kernel (an AVX-512BW one has no vpsignb to move x's sign with).
+const Kernels kAvx512 = {Isa::Avx512, avx512::kPanelWidth, false, avx2::kS8PanelWidth, false,
+                         BERTCPP_GEMM(avx512), BERTCPP_WIDENED_BF16(avx512), BERTCPP_S8(avx2),
                          BERTCPP_ELEMENTWISE(avx512), avx2::halfs_to_floats, avx2::crc32c_extend};
 const Kernels kAvx512Bf16 = {Isa::Avx512Bf16,
                              avx512::kPanelWidth,  // the bfloat16 panels are as wide
                              true,
+                             avx512_bf16::kS8PanelWidth,
+                             true,  // vpdpbusd: u8 x s8
                              BERTCPP_GEMM(avx512),
                              avx512_bf16::bf16_count,
                              avx512_bf16::pack_bf16,
@@ -34,13 +40,15 @@ const Kernels kAvx512Bf16 = {Isa::Avx512Bf16,
                              avx512_bf16::x_bf16_stride,
                              avx512_bf16::round_rows,
                              avx512_bf16::gemm_bf16,
+                             BERTCPP_S8(avx512_bf16),
                              BERTCPP_ELEMENTWISE(avx512),
                              avx2::halfs_to_floats,
                              avx2::crc32c_extend};
 #endif
 #if defined(BERTCPP_KERNELS_NEON)
-const Kernels kNeon = {Isa::Neon, neon::kPanelWidth, false, BERTCPP_GEMM(neon), BERTCPP_WIDENED_BF16(neon),
-                       BERTCPP_ELEMENTWISE(neon), generic::halfs_to_floats, generic::crc32c_extend};
+// int8: the generic kernel until an sdot tile exists.
+const Kernels kNeon = {Isa::Neon, neon::kPanelWidth, false, generic::kS8PanelWidth, false, BERTCPP_GEMM(neon),
+                       BERTCPP_WIDENED_BF16(neon), BERTCPP_S8(generic), BERTCPP_ELEMENTWISE(neon), generic::halfs_to_floats, generic::crc32c_extend};
 #endif
 
 // Whether this CPU can run a variant (and this build has it).
@@ -55,7 +63,7 @@ const Kernels* runnable(Isa isa) {
     case Isa::Avx512:
       return runnable(Isa::Avx2) && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl ? &kAvx512 : nullptr;
     case Isa::Avx512Bf16:
-      return runnable(Isa::Avx512) && f.avx512_bf16 ? &kAvx512Bf16 : nullptr;
+      return runnable(Isa::Avx512) && f.avx512_bf16 && f.avx512_vnni ? &kAvx512Bf16 : nullptr;
 #endif
 #if defined(BERTCPP_KERNELS_NEON)
     case Isa::Neon:

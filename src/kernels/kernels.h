@@ -39,6 +39,8 @@ struct Kernels {
   Isa isa;
   int64_t panel;     // output columns per packed panel
   bool native_bf16;  // bfloat16 x bfloat16 dot products in hardware (twice float32's rate)
+  int64_t s8_panel;  // output columns per packed int8 panel (s8_layout below)
+  bool s8_offset_x;  // gemm_s8 takes x as u8 = q + 128 (vpdpbusd multiplies u8 by s8)
 
   // ---- float32 ----
   // W [out, in] (y = x W^T: a weight, attention's K), rows w_stride apart -> panels:
@@ -65,6 +67,16 @@ struct Kernels {
   void (*gemm_bf16)(const void* x, int64_t x_stride, int64_t rows, const bf16* packed, int64_t k, int64_t n,
                     const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel,
                     int activation);
+
+  // ---- int8: symmetric s8 weights (per output column) and x (per row), exact int32 sums ----
+  // q [out, in] (quantize_rows' output for W) -> s8 panels of s8_panel columns (s8_layout).
+  void (*pack_s8)(const int8_t* q, int64_t out, int64_t in, int8_t* packed);
+  // y[r, c] = act(bias[c] + (sum_i x[r, i] W[c, i]) * x_scale[r] * w_scale[c]) for the columns of
+  // panels [first_panel, end_panel); x: quantize_rows' rows (stride s8_stride(k) bytes, offset
+  // as s8_offset_x says), w_scale: one per column of every panel (zero past n).
+  void (*gemm_s8)(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,
+                  const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,
+                  int64_t first_panel, int64_t end_panel, int activation);
 
   // ---- element-wise, a row at a time ----
   void (*activate)(float* x, int64_t n, int activation);
@@ -97,6 +109,28 @@ inline size_t packed_count(int64_t out, int64_t in, int64_t panel) {
 inline float packed_weight(const float* packed, int64_t in, int64_t panel, int64_t o, int64_t i) {
   return packed[((o / panel) * in + i) * panel + o % panel];
 }
+
+// ---- int8 layout, shared by every variant (only the panel width differs) ----
+// Each panel of P columns holds, for every group of 4 steps along k (k padded with zeros to a
+// multiple of 4), P columns x 4 bytes (column c's k..k+3 at 4c: one int32 lane of vpdpbusd /
+// vpmaddubsw+vpmaddwd), then P int32 of 128 x the column's sum (what u8 = q + 128 adds).
+struct S8Layout {
+  int64_t panel, k4;  // columns, padded k
+  int64_t panel_bytes() const { return panel * k4 + 4 * panel; }
+  size_t bytes(int64_t out) const { return static_cast<size_t>(panel_count(out, panel) * panel_bytes()); }
+  int64_t index(int64_t o, int64_t i) const { return (o / panel) * panel_bytes() + (i / 4) * 4 * panel + (o % panel) * 4 + i % 4; }
+};
+inline int64_t s8_stride(int64_t k) { return (k + 3) / 4 * 4; }  // bytes of a quantized row
+inline S8Layout s8_layout(int64_t panel, int64_t in) { return {panel, s8_stride(in)}; }
+// int32 sums stay exact (|q| <= 127, u8 <= 255) for at most this many inputs.
+constexpr int64_t kMaxS8Inputs = 65536;
+
+// Symmetric int8 quantization of each row of x [rows, k] (rows x_stride floats apart):
+// scale[r] = max |x[r, :]| / 127 and out[r, i] = round(x[r, i] / scale[r]) in [-127, 127]
+// (zero for an all-zero row), plus 128 as u8 if `offset`; the row is zero-padded (as q = 0) to
+// out_stride bytes. The same code for every variant, so every variant multiplies the same q.
+void quantize_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bool offset, int8_t* out,
+                   int64_t out_stride, float* scale);
 
 // 64-byte aligned storage (one cache line, one AVX-512 vector), freed with std::free.
 struct AlignedFree {

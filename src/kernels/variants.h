@@ -27,14 +27,28 @@
   uint32_t crc32c_extend(uint32_t crc, const unsigned char* data, size_t n);                                       \
   }
 
+// The variants with an int8 kernel of their own (the others use one of these: dispatch.cpp).
+#define BERTCPP_S8_KERNELS(ns)                                                                                     \
+  namespace bertcpp::kernels::ns {                                                                                 \
+  extern const int64_t kS8PanelWidth;                                                                              \
+  void pack_s8(const int8_t* q, int64_t out, int64_t in, int8_t* packed);                                          \
+  void gemm_s8(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,        \
+               const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,          \
+               int64_t first_panel, int64_t end_panel, int activation);                                           \
+  }
+
 BERTCPP_KERNEL_VARIANT(generic)
+BERTCPP_S8_KERNELS(generic)
 #if defined(__x86_64__)
 BERTCPP_KERNEL_VARIANT(avx2)
 BERTCPP_KERNEL_VARIANT(avx512)
 BERTCPP_KERNEL_VARIANT(avx512_bf16)
+BERTCPP_S8_KERNELS(avx2)
+BERTCPP_S8_KERNELS(avx512_bf16)
 #endif
 #if defined(__aarch64__)
 BERTCPP_KERNEL_VARIANT(neon)
 #endif
 
 #undef BERTCPP_KERNEL_VARIANT
+#undef BERTCPP_S8_KERNELS

@@ -14,13 +14,19 @@ const char* activation_name(Activation activation) {
 }
 
 const char* precision_name(Precision precision) {
-  return precision == Precision::BFloat16 ? "bfloat16" : "float32";
+  switch (precision) {
+    case Precision::Float32: return "float32";
+    case Precision::BFloat16: return "bfloat16";
+    case Precision::Int8: return "int8";
+  }
+  return "float32";
 }
 
 Precision parse_precision(const std::string& name) {
   if (name == "float32" || name == "fp32") return Precision::Float32;
   if (name == "bfloat16" || name == "bf16") return Precision::BFloat16;
-  throw std::invalid_argument("precision '" + name + "' is not one of float32, bfloat16");
+  if (name == "int8") return Precision::Int8;
+  throw std::invalid_argument("precision '" + name + "' is not one of float32, bfloat16, int8");
 }
 
 }  // namespace bertcpp

@@ -133,7 +133,7 @@ std::string api_status(Service& service) {
       {"max_batch_tokens", s.max_batch_tokens},
       {"num_worker", 1},
       {"num_threads", o.threads},
-      {"precision", o.precision == Precision::BFloat16 ? "bfloat16" : "float32"},
+      {"precision", precision_name(o.precision)},
       {"normalize", encoder.normalizes()},
       {"show_tokens_to_client", true},
       {"server_version", kVersion},
@@ -376,7 +376,7 @@ std::string api_info(Service& service) {
   json info = {
       {"model_id", service.model_name()},
       {"model_dir", encoder.options().model_dir},
-      {"model_dtype", encoder.options().precision == Precision::BFloat16 ? "bfloat16" : "float32"},
+      {"model_dtype", precision_name(encoder.options().precision)},
       {"model_type", model_type(encoder)},
       {"dim", encoder.dim()},
       {"max_input_length", service.max_tokens()},

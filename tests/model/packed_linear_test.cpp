@@ -163,14 +163,16 @@ TEST(PackedLinear, BFloat16RoundsToNearestEven) {
 }
 
 TEST(PackedLinear, PrecisionNamesRoundTrip) {
-  for (Precision p : {Precision::Float32, Precision::BFloat16}) EXPECT_EQ(parse_precision(precision_name(p)), p);
+  for (Precision p : {Precision::Float32, Precision::BFloat16, Precision::Int8}) {
+    EXPECT_EQ(parse_precision(precision_name(p)), p);
+  }
   EXPECT_EQ(parse_precision("bf16"), Precision::BFloat16);
   EXPECT_EQ(parse_precision("fp32"), Precision::Float32);
   try {
-    parse_precision("int8");
+    parse_precision("int4");
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("float32, bfloat16"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("float32, bfloat16, int8"), std::string::npos) << e.what();
   }
 }
 

@@ -41,7 +41,7 @@ def test_encode_in_bfloat16_matches_the_bfloat16_encoder(cli_path, tmp_path):
     texts = ["I love data science", "We went to the river bank."]
     (tmp_path / "in.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
     bad = run(cli_path, "encode", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "x.npy"),
-              "--precision", "int8", check=False)
+              "--precision", "int4", check=False)
     assert bad.returncode != 0 and "precision" in bad.stderr
     result = run(cli_path, "encode", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out.npy"),
                  "--precision", "bfloat16", check=False)

@@ -64,7 +64,7 @@ def test_notebook_executes(tmp_path):
 # The stable headers (README, "C++"); bertcpp.h includes them all.
 PUBLIC_HEADERS = sorted([
     "bertcpp.h", "cpu.h", "encoder.h", "matrix.h", "types.h", "version.h", "loaders/config.h",
-    "pooling/pooling.h", "pooling/quantize.h", "pooling/similarity.h",
+    "pooling/pooling.h", "pooling/quantize.h", "pooling/similarity.h", "quantize_check.h",
     "tokenizer/encoding.h", "tokenizer/errors.h", "tokenizer/pair_marker.h", "tokenizer/tokenizer.h", "tokenizer/vocab.h",
 ])
 

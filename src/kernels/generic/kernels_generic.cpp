@@ -1,6 +1,7 @@
 // The generic variant: plain C++ for any CPU, vectorized by the compiler for the baseline of
 // the target (SSE2 on x86-64, Advanced SIMD on ARM64). The safety net when no other variant
 // runs, and the reference the others are tested against.
+#include "kernels/impl/int8.h"
 #include "kernels/impl/panels.h"
 #include "kernels/impl/vector_math.h"
 #include "kernels/variants.h"
@@ -54,8 +55,38 @@ constexpr TileFn<float, float> kTiles[kTileRows] = {&tile_f32<1>, &tile_f32<2>, 
 constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16<2>, &tile_bf16<3>,
                                                         &tile_bf16<4>};
 
+// int8: R rows x one panel of 8 columns, plain int32 arithmetic (the exact definition the
+// other variants are tested against); ARM64 runs it too until it has an sdot tile.
+template <int R>
+void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
+             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
+  int32_t acc[R * P] = {};
+  for (int64_t g = 0; g < groups; ++g) {
+    const int8_t* w = panel + g * 4 * P;
+    for (int i = 0; i < R; ++i) {
+      const int8_t* a = x + i * x_stride + 4 * g;
+      for (int c = 0; c < P; ++c) {
+        acc[i * P + c] += a[0] * w[4 * c] + a[1] * w[4 * c + 1] + a[2] * w[4 * c + 2] + a[3] * w[4 * c + 3];
+      }
+    }
+  }
+  for (int i = 0; i < R; ++i) {
+    dequantize_row<V, VI, P>(acc + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
+  }
+}
+constexpr S8TileFn kS8Tiles[kTileRows] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>, &tile_s8<4>};
+
 }  // namespace
 
 #include "kernels/impl/entry_points.inc"  // kPanelWidth, pack, gemm, bf16, element-wise
+
+const int64_t kS8PanelWidth = P;
+void pack_s8(const int8_t* q, int64_t out, int64_t in, int8_t* packed) { pack_s8_panels<P>(q, out, in, packed); }
+void gemm_s8(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,
+             const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,
+             int64_t first_panel, int64_t end_panel, int activation) {
+  run_s8_tiles<P, kTileRows, activate>(kS8Tiles, x, x_stride, x_scale, rows, packed, w_scale, k, n, bias, y, y_stride,
+                                       first_panel, end_panel, activation);
+}
 
 }  // namespace bertcpp::kernels::generic

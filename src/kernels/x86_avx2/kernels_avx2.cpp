@@ -4,6 +4,7 @@
 // which every AVX2 CPU has. Compiled with -mavx2 -mfma -mf16c -msse4.2 (CMakeLists.txt).
 #include <immintrin.h>
 
+#include "kernels/impl/int8.h"
 #include "kernels/impl/panels.h"
 #include "kernels/impl/vector_math.h"
 #include "kernels/variants.h"
@@ -66,9 +67,55 @@ constexpr TileFn<float, float> kTiles[kTileRows] = {&tile_f32<1>, &tile_f32<2>, 
 constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16<2>, &tile_bf16<3>,
                                                         &tile_bf16<4>, &tile_bf16<5>, &tile_bf16<6>};
 
+// int8: 4 rows x 16 columns, per group of 4 steps one vpsignb, vpmaddubsw, vpmaddwd and add
+// per 8 columns (int8.h says why |x| * sign(W, x): no int16 pair ever saturates). 8 accumulators,
+// 2 panel vectors, the ones, x and |x| fit the 16 registers.
+template <int R>
+void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
+             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i lo[R], hi[R];
+#pragma GCC unroll 4
+  for (int i = 0; i < R; ++i) {
+    lo[i] = _mm256_setzero_si256();
+    hi[i] = _mm256_setzero_si256();
+  }
+  for (int64_t g = 0; g < groups; ++g) {
+    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(panel + g * 4 * P));
+    const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(panel + g * 4 * P + 32));
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i) {
+      int32_t four;
+      std::memcpy(&four, x + i * x_stride + 4 * g, sizeof four);
+      const __m256i a = _mm256_set1_epi32(four);
+      const __m256i abs_a = _mm256_abs_epi8(a);
+      lo[i] = _mm256_add_epi32(lo[i], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(w0, a)), ones));
+      hi[i] = _mm256_add_epi32(hi[i], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(w1, a)), ones));
+    }
+  }
+  // All sums out first, by constant indices (see the AVX-512 VNNI tile for why).
+  alignas(32) int32_t acc[R * P];
+#pragma GCC unroll 4
+  for (int i = 0; i < R; ++i) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(acc + i * P), lo[i]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(acc + i * P + 8), hi[i]);
+  }
+  for (int i = 0; i < R; ++i) dequantize_row<V, VI, P>(acc + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
+}
+constexpr S8TileFn kS8Tiles[4] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>, &tile_s8<4>};
+
 }  // namespace
 
 #include "kernels/impl/entry_points.inc"  // kPanelWidth, pack, gemm, bf16, element-wise
+
+const int64_t kS8PanelWidth = P;
+void pack_s8(const int8_t* q, int64_t out, int64_t in, int8_t* packed) { pack_s8_panels<P>(q, out, in, packed); }
+void gemm_s8(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,
+             const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,
+             int64_t first_panel, int64_t end_panel, int activation) {
+  run_s8_tiles<P, 4, activate>(kS8Tiles, x, x_stride, x_scale, rows, packed, w_scale, k, n, bias, y, y_stride,
+                               first_panel, end_panel, activation);
+}
 
 void halfs_to_floats(const unsigned char* src, size_t n, float* dst) {
   size_t i = 0;

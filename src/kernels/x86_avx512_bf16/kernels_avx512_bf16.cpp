@@ -2,9 +2,11 @@
 // products with vdpbf16ps, two multiply-adds per lane per instruction, summed in float32.
 // x is rounded to bfloat16 once per product; the panels hold pairs: for each pair of k steps,
 // 16 columns x (k, k+1), then the next 16. Everything else is the AVX-512 variant's
-// (dispatch.cpp). Compiled with the AVX-512 flags plus -mavx512bf16.
+// (dispatch.cpp). Compiled with the AVX-512 flags plus -mavx512bf16 -mavx512vnni: every CPU
+// with AVX512_BF16 has AVX512_VNNI, whose vpdpbusd is this variant's int8 product.
 #include <immintrin.h>
 
+#include "kernels/impl/int8.h"
 #include "kernels/impl/panels.h"
 #include "kernels/variants.h"
 
@@ -57,7 +59,74 @@ constexpr TileFn<bf16, bf16> kTiles[kTileRows] = {
     &Tile<1>::run, &Tile<2>::run, &Tile<3>::run, &Tile<4>::run,  &Tile<5>::run,  &Tile<6>::run,
     &Tile<7>::run, &Tile<8>::run, &Tile<9>::run, &Tile<10>::run, &Tile<11>::run, &Tile<12>::run};
 
+// int8: 12 rows x 32 columns, one vpdpbusd per 16 columns per group of 4 steps (four u8 x s8
+// products into each int32 lane, no intermediate saturation); x arrives as u8 = q + 128 and
+// the panel's 128 x column sums come off at the end (int8.h).
+// acc += the four u8 x s8 products of each int32 lane. GCC 12's _mm512_dpbusd_epi32 copies
+// its accumulator to a fresh register before every instruction and then spills half of the
+// 24 accumulators to the stack (at about 0.4x of this speed); the instruction itself, with acc
+// tied as input and output, keeps them all in registers.
+inline void dpbusd(__m512i& acc, __m512i a, __m512i w) {
+  __asm__("vpdpbusd %[w], %[a], %[acc]" : [acc] "+v"(acc) : [a] "v"(a), [w] "v"(w));
+}
+
+using V = float __attribute__((vector_size(64)));
+using VI = int32_t __attribute__((vector_size(64)));
+
+template <int R>
+void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
+             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
+  __m512i acc0[R], acc1[R];  // 1-D arrays: GCC keeps [R][2] in memory
+#pragma GCC unroll 12
+  for (int i = 0; i < R; ++i) {
+    acc0[i] = _mm512_setzero_si512();
+    acc1[i] = _mm512_setzero_si512();
+  }
+  for (int64_t g = 0; g < groups; ++g) {
+    const __m512i w0 = _mm512_load_si512(panel + g * 4 * P);
+    const __m512i w1 = _mm512_load_si512(panel + g * 4 * P + 64);
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i) {
+      int32_t four;
+      std::memcpy(&four, x + i * x_stride + 4 * g, sizeof four);
+      const __m512i a = _mm512_set1_epi32(four);
+      dpbusd(acc0[i], a, w0);
+      dpbusd(acc1[i], a, w1);
+    }
+  }
+  const int8_t* sums = panel + groups * 4 * P;
+  const __m512i s0 = _mm512_loadu_si512(sums), s1 = _mm512_loadu_si512(sums + 64);
+  // All sums out first, by constant indices: a loop indexing acc0[i] around the (out-of-line)
+  // epilogue would make GCC keep the accumulators in memory through the main loop too.
+  alignas(64) int32_t acc[R * P];
+#pragma GCC unroll 12
+  for (int i = 0; i < R; ++i) {
+    _mm512_store_si512(acc + i * P, _mm512_sub_epi32(acc0[i], s0));
+    _mm512_store_si512(acc + i * P + 16, _mm512_sub_epi32(acc1[i], s1));
+  }
+  for (int i = 0; i < R; ++i) dequantize_row<V, VI, P>(acc + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
+}
+template <int R>
+struct S8Tile {
+  static void run(const int8_t* x, int64_t xs, const float* xsc, const int8_t* p, int64_t g, const float* ws,
+                  const float* b, int c, float* y, int64_t ys) {
+    tile_s8<R>(x, xs, xsc, p, g, ws, b, c, y, ys);
+  }
+};
+constexpr S8TileFn kS8Tiles[kTileRows] = {
+    &S8Tile<1>::run, &S8Tile<2>::run, &S8Tile<3>::run, &S8Tile<4>::run,  &S8Tile<5>::run,  &S8Tile<6>::run,
+    &S8Tile<7>::run, &S8Tile<8>::run, &S8Tile<9>::run, &S8Tile<10>::run, &S8Tile<11>::run, &S8Tile<12>::run};
+
 }  // namespace
+
+const int64_t kS8PanelWidth = P;
+void pack_s8(const int8_t* q, int64_t out, int64_t in, int8_t* packed) { pack_s8_panels<P>(q, out, in, packed); }
+void gemm_s8(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,
+             const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,
+             int64_t first_panel, int64_t end_panel, int activation) {
+  run_s8_tiles<P, kTileRows, avx512::activate>(kS8Tiles, x, x_stride, x_scale, rows, packed, w_scale, k, n, bias, y,
+                                               y_stride, first_panel, end_panel, activation);
+}
 
 size_t bf16_count(int64_t out, int64_t in) { return static_cast<size_t>(panels_of(out, P) * P * even(in)); }
 

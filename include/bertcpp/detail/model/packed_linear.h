@@ -8,6 +8,10 @@
 // threads split the panels, so a single sequence scales over cores with no shared writes and
 // the result is the same bits at any thread count. The weight is copied; the loader drops the
 // original (model/weights.cpp).
+//
+// Precision::Int8 quantizes W per output channel here and x per row in apply() (symmetric,
+// |q| <= 127, kernels/kernels.h), sums in int32 and scales back in the tile's epilogue, with
+// the bias and activation; x's rows are quantized once per product, before the panels split.
 #pragma once
 
 #include <bertcpp/types.h>
@@ -41,11 +45,16 @@ class PackedLinear {
   void apply(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
              std::optional<Activation> activation = std::nullopt) const;
 
-  // The weight back as [out, in] row-major, as stored (rounded for bfloat16); for tests.
+  // The weight back as [out, in] row-major, as stored (rounded for bfloat16, q x scale for
+  // int8); for tests.
   float weight(int64_t o, int64_t i) const;
 
  private:
+  void apply_int8(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
+                  int activation) const;
+
   std::shared_ptr<const void> packed_;  // panels of the variant's width
+  std::shared_ptr<const float> w_scale_;  // int8: each output column's scale, zero-padded to whole panels
   const kernels::Kernels* kernels_ = nullptr;
   const float* bias_ = nullptr;
   int64_t out_ = 0, in_ = 0;

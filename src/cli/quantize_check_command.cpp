@@ -1,0 +1,55 @@
+// `bertcpp quantize-check`: the int8 accuracy gate (bertcpp/quantize_check.h) on the command line.
+#include "cli/commands.h"
+#include "cli/text_reader.h"
+
+#include <bertcpp/quantize_check.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+#include <stdexcept>
+
+namespace bertcpp::cli {
+
+void run_quantize_check(const QuantizeCheckArgs& args) {
+  std::vector<TextInput> texts;
+  std::vector<size_t> where;
+  std::string unit = "text";  // what `where` counts
+  if (!args.texts.empty()) {
+    TextReader reader(args.texts, "text", "text");
+    unit = reader.unit();
+    reader.next_chunk(size_t{1} << 20, texts, where);
+    if (texts.empty()) throw std::invalid_argument(args.texts + ": no texts");
+  }
+  const EncoderOptions options = encoder_options(args.model);
+  const QuantizeReport r = quantize_check(options, texts);
+  const std::vector<TextInput>& shown = texts.empty() ? quantize_check_sample() : texts;
+
+  char line[256];
+  std::cout << "quantize-check: " << options.model_dir << ", " << r.cosines.size() << " texts, int8 on the " << r.isa
+            << " kernels\n";
+  std::snprintf(line, sizeof line, "  vectors, cosine int8 to float32: min %.6f  mean %.6f\n", r.cosine_min,
+                r.cosine_mean);
+  std::cout << line;
+  std::snprintf(line, sizeof line, "  last hidden states, |int8 - float32|: max %.4g  mean %.4g\n",
+                static_cast<double>(r.hidden_max_diff), r.hidden_mean_diff);
+  std::cout << line;
+  std::vector<size_t> order(r.cosines.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return r.cosines[a] < r.cosines[b]; });
+  std::cout << "  lowest:\n";
+  for (size_t i = 0; i < order.size() && i < 3; ++i) {
+    const size_t t = order[i];
+    std::string text = shown[t].a.substr(0, 60);
+    std::snprintf(line, sizeof line, "    %.6f  %s %zu: ", r.cosines[t], unit.c_str(),
+                  where.empty() ? t + 1 : where[t]);
+    std::cout << line << text << (shown[t].a.size() > 60 ? "..." : "") << "\n";
+  }
+  if (args.min_cosine && r.cosine_min < *args.min_cosine) {
+    throw std::runtime_error("quantize-check: a text's cosine " + std::to_string(r.cosine_min) + " is below --min-cosine " +
+                             std::to_string(*args.min_cosine));
+  }
+}
+
+}  // namespace bertcpp::cli

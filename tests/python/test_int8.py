@@ -1,0 +1,72 @@
+"""precision="int8" from Python and the command line, and the accuracy gate (quantize_check,
+`bertcpp quantize-check`) that measures what it costs a model."""
+import subprocess
+
+import numpy as np
+import pytest
+
+import bertcpp
+
+TEXTS = ["I love data science", "We went to the bank to fish", "The central bank raised rates.", "A"]
+
+# The bundled model's measured worst cosine (int8 to float32 vectors) is in tests/model/int8_test.cpp;
+# this is the same bound.
+MIN_COSINE = 0.999
+
+
+def cosines(a, b):
+    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def test_int8_encoder_is_close_to_float32_but_not_float32(encoder):
+    fast = bertcpp.Encoder(precision="int8")
+    assert fast.precision == "int8" and "int8" in repr(fast)
+    exact, quantized = encoder.encode(TEXTS), fast.encode(TEXTS)
+    assert not np.array_equal(exact, quantized)
+    assert cosines(exact, quantized).min() > MIN_COSINE
+    # Rows are quantized one by one: a text's vector does not depend on its batch or the threads.
+    alone = bertcpp.Encoder(precision="int8", threads=1, batch_size=1).encode(TEXTS)
+    np.testing.assert_array_equal(alone, quantized)
+
+
+def test_bad_precisions_name_the_choices():
+    with pytest.raises(ValueError, match="float32, bfloat16, int8"):
+        bertcpp.Encoder(precision="int4")
+    with pytest.raises(TypeError, match="int8"):
+        bertcpp.Encoder(precision=8)
+    with pytest.raises(ValueError, match="float32"):
+        bertcpp.quantize_check(precision="int8")
+
+
+def test_quantize_check_reports_the_gate():
+    report = bertcpp.quantize_check()
+    assert report["texts"] == len(report["cosines"]) >= 5
+    assert MIN_COSINE < report["cosine_min"] <= report["cosine_mean"] <= 1.0
+    assert 0.0 < report["hidden_mean_diff"] <= report["hidden_max_diff"] < 10.0
+    assert report["isa"] == bertcpp.cpu_info()["isa"]
+    mine = bertcpp.quantize_check(texts=TEXTS, pooling_strategy="CLS_TOKEN")
+    assert len(mine["cosines"]) == len(TEXTS) and mine["cosine_min"] > MIN_COSINE
+
+
+def run(cli_path, *args):
+    return subprocess.run([cli_path, *args], capture_output=True, text=True)
+
+
+def test_cli_int8_and_quantize_check(cli_path, tmp_path):
+    (tmp_path / "in.txt").write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    result = run(cli_path, "encode", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out.npy"),
+                 "--precision", "int8")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), bertcpp.Encoder(precision="int8").encode(TEXTS))
+
+    result = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.txt"))
+    assert result.returncode == 0, result.stderr
+    assert "4 texts" in result.stdout and "cosine int8 to float32: min" in result.stdout
+    assert "line " in result.stdout  # the lowest texts are named by their line
+    (tmp_path / "in.csv").write_text("id,text\n" + "".join("%d,%s\n" % (i, t) for i, t in enumerate(TEXTS)),
+                                     encoding="utf-8")
+    from_csv = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.csv"))
+    assert from_csv.returncode == 0 and "record " in from_csv.stdout, from_csv.stderr  # CSV counts records
+    failing = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.txt"), "--min-cosine", "1")
+    assert failing.returncode != 0 and "below --min-cosine" in failing.stderr
+    assert run(cli_path, "quantize-check").returncode == 0  # the built-in sample
