@@ -46,8 +46,8 @@ BaselineResults run_baseline(const std::string& command) {
       r.message = f["reason"];
     } else if (f["kind"] == "gemm") {
       r.values["gemm/" + f["threads"]] = std::stod(f["gflops"]);
-    } else if (f["kind"] == "bert") {
-      r.values["bert/" + f["shape"] + "/" + f["threads"]] = std::stod(f["seconds"]);
+    } else if (f["kind"] == "bert" || f["kind"] == "bert_int8") {
+      r.values[f["kind"] + "/" + f["shape"] + "/" + f["threads"]] = std::stod(f["seconds"]);
     }
   }
   if (!r.available && r.message.empty()) r.message = last_line.empty() ? "no output from " + command : last_line;

@@ -153,6 +153,16 @@ int main(int argc, char** argv) {
       ort = run_baseline("NODE_PATH=" + ort_modules + " node " BERTCPP_BENCH_DIR "/baseline_ort.js --model " + onnx +
                          common_args);
       if (!ort.available) std::printf("  ONNX Runtime baseline skipped: %s\n", ort.message.c_str());
+      // Its int8 twin: the same model dynamically quantized as onnxruntime's quantize_dynamic does.
+      const std::string onnx_int8 = BERTCPP_BENCH_BUILD_DIR "/bert-base-random-int8.onnx";
+      if (ort.available && !skip_int8) {
+        if (!std::filesystem::exists(onnx_int8)) {
+          run_baseline(python + " " BERTCPP_BENCH_DIR "/quantize_onnx_int8.py " + onnx + " " + onnx_int8);
+        }
+        const BaselineResults int8 = run_baseline("NODE_PATH=" + ort_modules + " node " BERTCPP_BENCH_DIR
+                                                  "/baseline_ort.js --kind bert_int8 --model " + onnx_int8 + common_args);
+        ort.values.insert(int8.values.begin(), int8.values.end());
+      }
     }
   }
   if (torch.available) std::printf("  baseline torch %s (%s)\n", torch.version.c_str(), python.c_str());
@@ -228,8 +238,8 @@ int main(int argc, char** argv) {
   }
 
   // The same weights with the products in bfloat16 (Precision::BFloat16) and in int8
-  // (Precision::Int8), against float32 and against ONNX Runtime's float32 (the baseline runs
-  // neither a bfloat16 nor a quantized model).
+  // (Precision::Int8), against float32 and against ONNX Runtime: its float32 model for both, and
+  // its dynamically quantized int8 model for int8 (it runs no bfloat16 model).
   for (const Precision precision : {Precision::BFloat16, Precision::Int8}) {
     if (precision == Precision::BFloat16 ? skip_bf16 : skip_int8) continue;
     const auto rounded = model_dir.empty() ? random_bert(bert_base_config(), precision)
@@ -240,8 +250,8 @@ int main(int argc, char** argv) {
                       : precision_fast(precision) ? "bfloat16 products in hardware, float32 sums"
                                                   : "bfloat16 weights widened to float32 in the kernel";
     std::printf("\n== the same model in %s (%s) ==\n", precision_name(precision), how);
-    std::printf("  %-7s %3s | %9s %9s | %10s | %9s\n", "shape", "thr", "ms/batch", "tokens/s", "vs float32",
-                "vs ORT");
+    std::printf("  %-7s %3s | %9s %9s | %10s | %9s | %9s %9s\n", "shape", "thr", "ms/batch", "tokens/s",
+                "vs float32", "vs ORT", "ORT int8", "vs int8");
     for (int threads : thread_counts) {
       for (const Shape& shape : shapes) {
         const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
@@ -251,9 +261,15 @@ int main(int argc, char** argv) {
         std::printf("  %-7s %3d | %9.1f %9.1f | %9.2fx |", shape.name().c_str(), threads, seconds * 1e3, tps,
                     tps / tokens_per_second[key]);
         if (const double* t = ort.find("bert/" + key)) {
-          std::printf(" %8.2fx\n", *t / seconds);
+          std::printf(" %8.2fx |", *t / seconds);
         } else {
-          std::printf(" %9s\n", "-");
+          std::printf(" %9s |", "-");
+        }
+        const double* q = precision == Precision::Int8 ? ort.find("bert_int8/" + key) : nullptr;
+        if (q != nullptr) {
+          std::printf(" %9.1f %8.2fx\n", batch.num_tokens() / *q, *q / seconds);
+        } else {
+          std::printf(" %9s %9s\n", "-", "-");
         }
         std::fflush(stdout);
       }
