@@ -15,7 +15,7 @@ namespace {
 
 #define BERTCPP_GEMM(ns) ns::pack, ns::pack_rows, ns::gemm
 #define BERTCPP_WIDENED_BF16(ns) ns::bf16_count, ns::pack_bf16, ns::bf16_weight, ns::x_bf16_stride, nullptr, ns::gemm_bf16
-#define BERTCPP_S8(ns) ns::pack_s8, ns::gemm_s8
+#define BERTCPP_S8(ns) ns::pack_s8, ns::quantize_rows, ns::gemm_s8
 #define BERTCPP_ELEMENTWISE(ns) ns::activate, ns::layer_norm, ns::softmax
 
 const Kernels kGeneric = {Isa::Generic, generic::kPanelWidth, false, generic::kS8PanelWidth, false,

@@ -71,6 +71,9 @@ struct Kernels {
   // ---- int8: symmetric s8 weights (per output column) and x (per row), exact int32 sums ----
   // q [out, in] (quantize_rows' output for W) -> s8 panels of s8_panel columns (s8_layout).
   void (*pack_s8)(const int8_t* q, int64_t out, int64_t in, int8_t* packed);
+  // quantize_rows below at this variant's vector width: the same q, bit for bit.
+  void (*quantize_rows)(const float* x, int64_t x_stride, int64_t rows, int64_t k, bool offset, int8_t* out,
+                        int64_t out_stride, float* scale);
   // y[r, c] = act(bias[c] + (sum_i x[r, i] W[c, i]) * x_scale[r] * w_scale[c]) for the columns of
   // panels [first_panel, end_panel); x: quantize_rows' rows (stride s8_stride(k) bytes, offset
   // as s8_offset_x says), w_scale: one per column of every panel (zero past n).
@@ -128,7 +131,7 @@ constexpr int64_t kMaxS8Inputs = 65536;
 // Symmetric int8 quantization of each row of x [rows, k] (rows x_stride floats apart):
 // scale[r] = max |x[r, :]| / 127 and out[r, i] = round(x[r, i] / scale[r]) in [-127, 127]
 // (zero for an all-zero row), plus 128 as u8 if `offset`; the row is zero-padded (as q = 0) to
-// out_stride bytes. The same code for every variant, so every variant multiplies the same q.
+// out_stride bytes. The generic variant's; every variant's Kernels::quantize_rows gives the same q.
 void quantize_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bool offset, int8_t* out,
                    int64_t out_stride, float* scale);
 

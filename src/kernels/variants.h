@@ -32,6 +32,8 @@
   namespace bertcpp::kernels::ns {                                                                                 \
   extern const int64_t kS8PanelWidth;                                                                              \
   void pack_s8(const int8_t* q, int64_t out, int64_t in, int8_t* packed);                                          \
+  void quantize_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bool offset, int8_t* out,          \
+                     int64_t out_stride, float* scale);                                                            \
   void gemm_s8(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,        \
                const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,          \
                int64_t first_panel, int64_t end_panel, int activation);                                           \

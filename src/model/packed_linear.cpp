@@ -110,8 +110,8 @@ void PackedLinear::apply_int8(const float* x, int64_t x_stride, int64_t rows, fl
   float* xs = scales.data();
   runtime::parallel_ranges(static_cast<size_t>(rows), threads, [&](size_t first, size_t end, int) {
     const auto r = static_cast<int64_t>(first);
-    kernels::quantize_rows(x + r * x_stride, x_stride, static_cast<int64_t>(end - first), in_, k.s8_offset_x,
-                           xq + r * stride, stride, xs + r);
+    k.quantize_rows(x + r * x_stride, x_stride, static_cast<int64_t>(end - first), in_, k.s8_offset_x,
+                    xq + r * stride, stride, xs + r);
   });
   const auto* packed = static_cast<const int8_t*>(packed_.get());
   runtime::parallel_ranges(panels, threads, [&](size_t first, size_t end, int) {

@@ -139,6 +139,23 @@ TEST_P(Int8Variant, PackedLayoutReadsBack) {
   }
 }
 
+// Each variant quantizes at its own vector width; q and the scales must be the generic ones,
+// bit for bit, rounding ties (x / scale = n + 0.5) included.
+TEST_P(Int8Variant, QuantizesRowsAsTheGenericVariant) {
+  const int64_t rows = 9, cols = 77, stride = 80;
+  auto x = random_floats(static_cast<size_t>(rows * cols), 21);
+  for (int64_t i = 0; i < cols; i += 5) x[static_cast<size_t>(2 * cols + i)] = 0.5f + static_cast<float>(i % 60);  // ties
+  x[static_cast<size_t>(2 * cols + 1)] = 127.0f;
+  for (const bool offset : {false, true}) {
+    std::vector<int8_t> q(static_cast<size_t>(rows * stride)), expected(q.size());
+    std::vector<float> scale(static_cast<size_t>(rows)), expected_scale(scale.size());
+    k().quantize_rows(x.data(), cols, rows, cols, offset, q.data(), stride, scale.data());
+    quantize_rows(x.data(), cols, rows, cols, offset, expected.data(), stride, expected_scale.data());
+    EXPECT_EQ(q, expected) << "offset " << offset;
+    EXPECT_EQ(scale, expected_scale);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Runnable, Int8Variant, ::testing::ValuesIn(supported()),
                          [](const ::testing::TestParamInfo<Isa>& info) { return std::string(isa_name(info.param)); });
 

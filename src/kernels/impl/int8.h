@@ -74,6 +74,59 @@ __attribute__((optimize("fp-contract=off"))) void dequantize_row(const int32_t* 
   if (!whole) std::memcpy(y, out, static_cast<size_t>(cols) * sizeof(float));
 }
 
+// Symmetric int8 quantization of rows (kernels.h, quantize_rows), L floats at a time (VF): each
+// element's q comes from the same IEEE operations whatever L is (x * inv rounded, + or - 0.5
+// rounded, truncated, clamped), never contracted into an FMA, so every variant's q is the
+// generic one's. Written for the vector width of the variant that compiles it, because at
+// SSE2 width quantizing a product's input cost an eighth of an int8 forward pass.
+#if defined(__clang__)
+template <typename VF, typename VS, typename VQ>
+void quantize_rows_of(const float* x, int64_t x_stride, int64_t rows, int64_t k, bool offset, int8_t* out,
+                      int64_t out_stride, float* scale) {
+#pragma clang fp contract(off)
+#else
+template <typename VF, typename VS, typename VQ>
+__attribute__((optimize("fp-contract=off"))) void quantize_rows_of(const float* x, int64_t x_stride, int64_t rows,
+                                                                     int64_t k, bool offset, int8_t* out,
+                                                                     int64_t out_stride, float* scale) {
+#endif
+  constexpr int L = lanes<VF>();  // VF: L floats, VS: L int32, VQ: L int8
+  const int bias = offset ? 128 : 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * x_stride;
+    int8_t* q = out + r * out_stride;
+    float tail[L] = {};  // the last k % L values, zero-padded: the final step reads them here
+    const int64_t body = k / L * L;
+    std::memcpy(tail, row + body, static_cast<size_t>(k - body) * sizeof(float));
+    auto at = [&](int64_t i) {
+      VF v;
+      std::memcpy(&v, i < body ? row + i : tail, sizeof v);
+      return v;
+    };
+    VF m{};
+    for (int64_t i = 0; i < k; i += L) {
+      const VF v = at(i);
+      const VF a = v < 0.0f ? -v : v;
+      m = a > m ? a : m;
+    }
+    float absmax = 0.0f;
+    for (int j = 0; j < L; ++j) absmax = m[j] > absmax ? m[j] : absmax;
+    const float inv = absmax > 0.0f ? 127.0f / absmax : 0.0f;
+    scale[r] = absmax / 127.0f;
+    for (int64_t i = 0; i < k; i += L) {
+      const VF v = at(i) * inv;
+      const VF half = v < 0.0f ? VF{} - 0.5f : VF{} + 0.5f;  // half away from zero by truncation
+      VS n = __builtin_convertvector(v + half, VS);
+      n = n > 127 ? VS{} + 127 : n;
+      n = n < -127 ? VS{} - 127 : n;
+      n = v == v ? n : VS{};                                    // NaN (inf x 0) becomes 0
+      const VQ b = __builtin_convertvector(n + bias, VQ);       // the low byte: u8 as the same bits
+      std::memcpy(q + i, &b, static_cast<size_t>(k - i < L ? k - i : L));
+    }
+    for (int64_t i = k; i < out_stride; ++i) q[i] = static_cast<int8_t>(static_cast<uint8_t>(bias));
+  }
+}
+
 // An int8 tile: up to the variant's row count x one panel, its int32 sums handed to `finish`.
 using S8TileFn = void (*)(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel,
                           int64_t groups, const float* w_scale, const float* bias, int cols, float* y,
