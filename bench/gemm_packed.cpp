@@ -11,12 +11,12 @@
 
 namespace bertcpp::bench {
 
-double packed_gemm_gflops(int threads, int reps) {
+double packed_gemm_gflops(int threads, int reps, Precision precision, int64_t m) {
   using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Eigen::Index m = 1024, k = 768, n = 3072;
+  const Eigen::Index k = 768, n = 3072;
   const Matrix x = Matrix::Random(m, k), w = Matrix::Random(n, k);
   const std::vector<float> bias(static_cast<size_t>(n), 0.0f);
-  const PackedLinear dense(w.data(), bias.data(), n, k);
+  const PackedLinear dense(w.data(), bias.data(), n, k, precision);
   Matrix y(m, n);
   const double seconds = median_seconds(reps, [&] { dense.apply(x.data(), k, m, y.data(), n, threads); });
   return 2.0 * m * k * n / seconds / 1e9;
