@@ -86,6 +86,8 @@ def parse_args(argv=None):
     p.add_argument("--max-seq-len", type=int, default=None, help="truncate to this many tokens (default: none)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--precision", default="float32", choices=["float32", "bfloat16", "int8"],
+                   help="the dense products' precision (default: float32)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N rows (quick runs)")
     args = p.parse_args(argv)
     bundled = args.csv is None
@@ -115,7 +117,8 @@ def main(argv=None):
 
     encoder = bertcpp.Encoder(args.model, pooling_strategy=args.pooling,
                               pooling_layer=args.layer[0] if len(args.layer) == 1 else args.layer,
-                              max_seq_len=args.max_seq_len, threads=args.threads, batch_size=args.batch_size)
+                              max_seq_len=args.max_seq_len, threads=args.threads, batch_size=args.batch_size,
+                              precision=args.precision)
     start = time.perf_counter()
     train_vectors = encoder.encode(x_train)
     test_vectors = encoder.encode(x_test)
