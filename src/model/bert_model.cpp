@@ -71,16 +71,11 @@ void dense(const RowMatrix& x, const PackedLinear& l, RowMatrix& y, int threads,
 }
 
 // Several projections of one input written side by side into one matrix (Q|K|V): each
-// product writes its own block of columns, no fused weight copy.
+// product writes its own block of columns, no fused weight copy; x is prepared once for all.
 void dense_side_by_side(const RowMatrix& x, std::initializer_list<const PackedLinear*> parts, RowMatrix& y,
                         int threads) {
-  const int64_t out = (*parts.begin())->out();
-  y.resize(x.rows(), out * static_cast<Eigen::Index>(parts.size()));
-  int64_t col = 0;
-  for (const PackedLinear* l : parts) {
-    l->apply(x.data(), x.cols(), x.rows(), y.data() + col, y.cols(), threads);
-    col += out;
-  }
+  y.resize(x.rows(), (*parts.begin())->out() * static_cast<Eigen::Index>(parts.size()));
+  PackedLinear::apply_side_by_side(parts, x.data(), x.cols(), x.rows(), y.data(), y.cols(), threads);
 }
 
 }  // namespace

@@ -53,70 +53,105 @@ float PackedLinear::weight(int64_t o, int64_t i) const {
   return kernels::packed_weight(static_cast<const float*>(packed_.get()), in_, kernels_->panel, o, i);
 }
 
-void PackedLinear::apply(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
-                         std::optional<Activation> activation) const {
+namespace {
+
+// x as a product's kernel takes it: float32 as it is, rounded to bfloat16 rows, or quantized
+// to int8 rows with their scales. Made once per input, shared by every product of that input.
+struct KernelInput {
+  const void* data;
+  int64_t stride;             // in the kernel's elements (floats, bf16, bytes)
+  const float* scale;         // int8: one per row
+};
+
+}  // namespace
+
+struct PackedLinear::Prepared : KernelInput {};
+
+PackedLinear::Prepared PackedLinear::prepare(const float* x, int64_t x_stride, int64_t rows, int threads) const {
   const kernels::Kernels& k = *kernels_;
-  const int act = kernels::activation_code(activation);
-  const auto panels = static_cast<size_t>(kernels::panel_count(out_, k.panel));
-  if (precision_ == Precision::Float32) {
-    // Each thread owns whole panels of output columns: no two write the same tile, none waits.
-    runtime::parallel_ranges(panels, threads, [&](size_t first, size_t end, int) {
-      k.gemm(x, x_stride, rows, static_cast<const float*>(packed_.get()), in_, out_, bias_, y, y_stride,
-             static_cast<int64_t>(first), static_cast<int64_t>(end), act);
-    });
-    return;
-  }
+  // The buffers are kept per calling thread: fresh ones per product would fault their pages in again.
   if (precision_ == Precision::Int8) {
-    apply_int8(x, x_stride, rows, y, y_stride, threads, act);
-    return;
-  }
-  const auto* packed = static_cast<const kernels::bf16*>(packed_.get());
-  const int64_t stride = k.x_bf16_stride(in_);
-  if (stride == 0) {  // the variant widens bfloat16 weights and takes x as it is
-    runtime::parallel_ranges(panels, threads, [&](size_t first, size_t end, int) {
-      k.gemm_bf16(x, x_stride, rows, packed, in_, out_, bias_, y, y_stride, static_cast<int64_t>(first),
-                  static_cast<int64_t>(end), act);
+    // Each row on its own (the same bits whatever rows share the batch), split by rows.
+    const int64_t stride = kernels::s8_stride(in_);
+    thread_local std::vector<int8_t> quantized;
+    thread_local std::vector<float> scales;
+    if (quantized.size() < static_cast<size_t>(rows * stride)) quantized.resize(static_cast<size_t>(rows * stride));
+    if (scales.size() < static_cast<size_t>(rows)) scales.resize(static_cast<size_t>(rows));
+    int8_t* xq = quantized.data();
+    float* xs = scales.data();
+    runtime::parallel_ranges(static_cast<size_t>(rows), threads, [&](size_t first, size_t end, int) {
+      const auto r = static_cast<int64_t>(first);
+      k.quantize_rows(x + r * x_stride, x_stride, static_cast<int64_t>(end - first), in_, k.s8_offset_x,
+                      xq + r * stride, stride, xs + r);
     });
-    return;
+    return {{xq, stride, xs}};
   }
-  // bfloat16 products in hardware: x is rounded once, split by rows, then the panels are split
-  // as above. The buffer is kept per calling thread: a fresh one per product would fault its
-  // pages in again.
-  thread_local std::vector<kernels::bf16> rounded;
+  const int64_t stride = precision_ == Precision::BFloat16 ? k.x_bf16_stride(in_) : 0;
+  if (stride == 0) return {{x, x_stride, nullptr}};  // float32, or bfloat16 weights widened in the kernel
+  thread_local std::vector<kernels::bf16> rounded;  // bfloat16 products in hardware: x rounded once
   if (rounded.size() < static_cast<size_t>(rows * stride)) rounded.resize(static_cast<size_t>(rows * stride));
   kernels::bf16* xb = rounded.data();
   runtime::parallel_ranges(static_cast<size_t>(rows), threads, [&](size_t first, size_t end, int) {
     k.round_rows(x + static_cast<int64_t>(first) * x_stride, x_stride, static_cast<int64_t>(end - first), in_,
                  xb + static_cast<int64_t>(first) * stride, stride);
   });
-  runtime::parallel_ranges(panels, threads, [&](size_t first, size_t end, int) {
-    k.gemm_bf16(xb, stride, rows, packed, in_, out_, bias_, y, y_stride, static_cast<int64_t>(first),
-                static_cast<int64_t>(end), act);
+  return {{xb, stride, nullptr}};
+}
+
+int64_t PackedLinear::panels() const {
+  return kernels::panel_count(out_, precision_ == Precision::Int8 ? kernels_->s8_panel : kernels_->panel);
+}
+
+void PackedLinear::run_panels(const Prepared& x, int64_t rows, float* y, int64_t y_stride, int64_t first,
+                              int64_t end, int activation) const {
+  const kernels::Kernels& k = *kernels_;
+  switch (precision_) {
+    case Precision::Float32:
+      k.gemm(static_cast<const float*>(x.data), x.stride, rows, static_cast<const float*>(packed_.get()), in_, out_,
+             bias_, y, y_stride, first, end, activation);
+      return;
+    case Precision::BFloat16:
+      k.gemm_bf16(x.data, x.stride, rows, static_cast<const kernels::bf16*>(packed_.get()), in_, out_, bias_, y,
+                  y_stride, first, end, activation);
+      return;
+    case Precision::Int8:
+      k.gemm_s8(static_cast<const int8_t*>(x.data), x.stride, x.scale, rows, static_cast<const int8_t*>(packed_.get()),
+                w_scale_.get(), in_, out_, bias_, y, y_stride, first, end, activation);
+      return;
+  }
+}
+
+void PackedLinear::apply(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
+                         std::optional<Activation> activation) const {
+  const Prepared input = prepare(x, x_stride, rows, threads);
+  const int act = kernels::activation_code(activation);
+  // Each thread owns whole panels of output columns: no two write the same tile, none waits.
+  runtime::parallel_ranges(static_cast<size_t>(panels()), threads, [&](size_t first, size_t end, int) {
+    run_panels(input, rows, y, y_stride, static_cast<int64_t>(first), static_cast<int64_t>(end), act);
   });
 }
 
-void PackedLinear::apply_int8(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride,
-                              int threads, int activation) const {
-  const kernels::Kernels& k = *kernels_;
-  const auto panels = static_cast<size_t>(kernels::panel_count(out_, k.s8_panel));
-  const int64_t stride = kernels::s8_stride(in_);
-  // x's rows quantized once (each row on its own: same bits whatever rows share the batch),
-  // split by rows; then the panels split as for float32. Buffers kept per calling thread.
-  thread_local std::vector<int8_t> quantized;
-  thread_local std::vector<float> scales;
-  if (quantized.size() < static_cast<size_t>(rows * stride)) quantized.resize(static_cast<size_t>(rows * stride));
-  if (scales.size() < static_cast<size_t>(rows)) scales.resize(static_cast<size_t>(rows));
-  int8_t* xq = quantized.data();
-  float* xs = scales.data();
-  runtime::parallel_ranges(static_cast<size_t>(rows), threads, [&](size_t first, size_t end, int) {
-    const auto r = static_cast<int64_t>(first);
-    k.quantize_rows(x + r * x_stride, x_stride, static_cast<int64_t>(end - first), in_, k.s8_offset_x,
-                    xq + r * stride, stride, xs + r);
-  });
-  const auto* packed = static_cast<const int8_t*>(packed_.get());
-  runtime::parallel_ranges(panels, threads, [&](size_t first, size_t end, int) {
-    k.gemm_s8(xq, stride, xs, rows, packed, w_scale_.get(), in_, out_, bias_, y, y_stride,
-              static_cast<int64_t>(first), static_cast<int64_t>(end), activation);
+void PackedLinear::apply_side_by_side(const std::vector<const PackedLinear*>& parts, const float* x, int64_t x_stride,
+                                      int64_t rows, float* y, int64_t y_stride, int threads) {
+  const PackedLinear& first_part = *parts.at(0);
+  for (const PackedLinear* p : parts) {
+    if (p->in_ != first_part.in_ || p->precision_ != first_part.precision_ || p->kernels_ != first_part.kernels_) {
+      throw std::invalid_argument("PackedLinear::apply_side_by_side: the products must share their input width, "
+                                  "precision and kernels");
+    }
+  }
+  const Prepared input = first_part.prepare(x, x_stride, rows, threads);
+  std::vector<int64_t> starts{0};  // each part's first panel in the joint numbering
+  for (const PackedLinear* p : parts) starts.push_back(starts.back() + p->panels());
+  runtime::parallel_ranges(static_cast<size_t>(starts.back()), threads, [&](size_t first, size_t end, int) {
+    int64_t column = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const int64_t lo = std::max(starts[i], static_cast<int64_t>(first)), hi = std::min(starts[i + 1], static_cast<int64_t>(end));
+      if (lo < hi) {
+        parts[i]->run_panels(input, rows, y + column, y_stride, lo - starts[i], hi - starts[i], kernels::kNone);
+      }
+      column += parts[i]->out_;
+    }
   });
 }
 

@@ -287,9 +287,9 @@ std::string number(float value) {
 
 // One /predict input: a string, or a list of one string or of two (a pair).
 TextInput predict_input(const json& item, const std::string& where) {
-  if (item.is_string()) return {item.get<std::string>()};
+  if (item.is_string()) return {item.get<std::string>(), std::nullopt};
   if (item.is_array() && (item.size() == 1 || item.size() == 2) && item[0].is_string() && item.back().is_string()) {
-    if (item.size() == 1) return {item[0].get<std::string>()};
+    if (item.size() == 1) return {item[0].get<std::string>(), std::nullopt};
     return {item[0].get<std::string>(), item[1].get<std::string>()};
   }
   throw bad_field(where, "a string or a pair [\"a\", \"b\"]", item);

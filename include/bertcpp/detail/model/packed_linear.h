@@ -11,7 +11,7 @@
 //
 // Precision::Int8 quantizes W per output channel here and x per row in apply() (symmetric,
 // |q| <= 127, kernels/kernels.h), sums in int32 and scales back in the tile's epilogue, with
-// the bias and activation; x's rows are quantized once per product, before the panels split.
+// the bias and activation; x's rows are quantized once per input, before the panels split.
 #pragma once
 
 #include <bertcpp/types.h>
@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bertcpp {
 
@@ -45,13 +46,23 @@ class PackedLinear {
   void apply(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
              std::optional<Activation> activation = std::nullopt) const;
 
+  // Several products of one input written side by side into y (Q|K|V, the i-th part's columns
+  // after those of the parts before it): x is rounded or quantized once for all of them and
+  // their panels split between the threads together. The same bits as one apply() per part.
+  // The parts must share in() and precision() (std::invalid_argument otherwise).
+  static void apply_side_by_side(const std::vector<const PackedLinear*>& parts, const float* x, int64_t x_stride,
+                                 int64_t rows, float* y, int64_t y_stride, int threads);
+
   // The weight back as [out, in] row-major, as stored (rounded for bfloat16, q x scale for
   // int8); for tests.
   float weight(int64_t o, int64_t i) const;
 
  private:
-  void apply_int8(const float* x, int64_t x_stride, int64_t rows, float* y, int64_t y_stride, int threads,
-                  int activation) const;
+  struct Prepared;  // x as the kernel takes it (packed_linear.cpp)
+  Prepared prepare(const float* x, int64_t x_stride, int64_t rows, int threads) const;
+  int64_t panels() const;
+  void run_panels(const Prepared& x, int64_t rows, float* y, int64_t y_stride, int64_t first_panel,
+                  int64_t end_panel, int activation) const;
 
   std::shared_ptr<const void> packed_;  // panels of the variant's width
   std::shared_ptr<const float> w_scale_;  // int8: each output column's scale, zero-padded to whole panels
