@@ -7,7 +7,7 @@
 
 #include <bertcpp/detail/encoder/modules.h>
 #include <bertcpp/detail/heads/classifier.h>
-#include <bertcpp/detail/heads/dense.h>
+#include <bertcpp/detail/encoder/dense.h>
 #include <bertcpp/detail/model/bert_model.h>
 #include <bertcpp/detail/model/family.h>
 #include <bertcpp/detail/model/weights.h>

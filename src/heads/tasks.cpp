@@ -49,7 +49,7 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const
 
   const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   const ForwardOutput out = model.forward(batch);
-  const RowMatrix logits = model.mlm_logits(out.hidden_states.back(), rows);
+  const RowMatrix logits = mlm_logits(model, out.hidden_states.back(), rows);
 
   std::vector<std::vector<MaskPrediction>> predictions;
   const auto V = static_cast<size_t>(logits.cols());
@@ -82,7 +82,7 @@ float next_sentence_probability(const BertModel& model, const Tokenizer& tokeniz
   const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   ForwardOptions options;
   options.compute_pooler = true;
-  const RowMatrix logits = model.nsp_logits(model.forward(batch, options).pooler_output);
+  const RowMatrix logits = nsp_logits(model, model.forward(batch, options).pooler_output);
   // softmax over (IsNext, NotNext), index 0 = IsNext
   const float m = std::max(logits(0, 0), logits(0, 1));
   const float is_next = std::exp(logits(0, 0) - m), not_next = std::exp(logits(0, 1) - m);

@@ -1,5 +1,7 @@
 // BertModel's invariants: batching, threads and layer subsets never change the numbers;
 // bad input and bad weights fail with messages that name the culprit.
+#include <bertcpp/detail/heads/heads.h>
+
 #include "model/reference.h"
 
 #include <gtest/gtest.h>
@@ -134,13 +136,13 @@ TEST(BertModel, MissingHeadsAreReportedClearly) {
   EXPECT_TRUE(full.has_nsp_head());
   const RowMatrix hidden = RowMatrix::Zero(2, 256);
   try {
-    bare.mlm_logits(hidden, {0});
+    mlm_logits(bare, hidden, {0});
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("cls.predictions"), std::string::npos);
   }
   try {
-    bare.nsp_logits(hidden);
+    nsp_logits(bare, hidden);
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("cls.seq_relationship"), std::string::npos);

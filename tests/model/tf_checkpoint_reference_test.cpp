@@ -1,5 +1,7 @@
 // The tiny keras-bert TensorFlow checkpoint (from ../shared, third-party, not in the repo)
 // against Hugging Face on the same weights: hidden states, pooler, MLM and NSP logits.
+#include <bertcpp/detail/heads/heads.h>
+
 #include "model/reference.h"
 
 #include <gtest/gtest.h>
@@ -37,7 +39,7 @@ TEST(TfCheckpointReference, EveryOutputMatchesHuggingFace) {
   const std::vector<float> logits = testing::floats(ref, "prediction_logits");
   std::vector<int64_t> rows;
   for (int64_t r = 0; r < static_cast<int64_t>(batch.num_tokens()); ++r) rows.push_back(r);
-  const RowMatrix mlm = model.mlm_logits(out.hidden_states.back(), rows);
+  const RowMatrix mlm = mlm_logits(model, out.hidden_states.back(), rows);
   float worst_hidden = 0, worst_mlm = 0;
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t row = batch.offsets[b]; row < batch.offsets[b + 1]; ++row) {
@@ -51,7 +53,7 @@ TEST(TfCheckpointReference, EveryOutputMatchesHuggingFace) {
   }
   const float worst_pooler = testing::max_diff(out.pooler_output, testing::floats(ref, "pooler_output"));
   const float worst_nsp =
-      testing::max_diff(model.nsp_logits(out.pooler_output), testing::floats(ref, "seq_relationship_logits"));
+      testing::max_diff(nsp_logits(model, out.pooler_output), testing::floats(ref, "seq_relationship_logits"));
   std::printf("tf hidden_states %.3g pooler %.3g prediction_logits %.3g nsp %.3g\n", worst_hidden, worst_pooler,
               worst_mlm, worst_nsp);
   EXPECT_LT(worst_hidden, kTolerance);

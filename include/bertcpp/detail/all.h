@@ -6,7 +6,7 @@
 #include <bertcpp/bertcpp.h>
 #include <bertcpp/detail/encoder/modules.h>
 #include <bertcpp/detail/heads/classifier.h>
-#include <bertcpp/detail/heads/dense.h>
+#include <bertcpp/detail/encoder/dense.h>
 #include <bertcpp/detail/heads/heads.h>
 #include <bertcpp/detail/loaders/checkpoint.h>
 #include <bertcpp/detail/loaders/names.h>

@@ -11,6 +11,13 @@
 
 namespace bertcpp {
 
+// The heads on BertForPreTraining checkpoints' weights. Throw std::runtime_error when the
+// checkpoint lacks the head, std::invalid_argument for a misshapen input.
+// MLM logits [rows.size(), vocab_size] for the given packed token rows of `last_hidden`.
+RowMatrix mlm_logits(const BertModel& model, const RowMatrix& last_hidden, const std::vector<int64_t>& rows);
+// NSP logits [num_sequences, 2] (index 0 = IsNext) from the pooler output.
+RowMatrix nsp_logits(const BertModel& model, const RowMatrix& pooler_output);
+
 struct MaskPrediction {
   int32_t id;
   std::string token;

@@ -1,4 +1,4 @@
-// Ids -> hidden states: embeddings, N post-LayerNorm transformer layers, pooler, heads.
+// Ids -> hidden states: embeddings, N post-LayerNorm transformer layers, pooler.
 //
 //   auto model = bertcpp::BertModel::load("models/bert-mini-uncased");
 //   bertcpp::ForwardOutput out = model.forward(batch, {});
@@ -57,18 +57,14 @@ class BertModel {
 
   const BertConfig& config() const { return config_; }
   const BertWeights& weights() const { return *weights_; }
+  // Whether the checkpoint carries the pretraining heads' weights; the heads themselves
+  // (mlm_logits, nsp_logits) are the heads stage's, detail/heads/heads.h.
   bool has_mlm_head() const;
   bool has_nsp_head() const;
 
   // Thread-safe: many threads may call forward on one model at once.
   // Throws std::invalid_argument for an id, type id or position outside the config.
   ForwardOutput forward(const TokenBatch& batch, const ForwardOptions& options = {}) const;
-
-  // Heads (BertForPreTraining checkpoints). Throw std::runtime_error when absent.
-  // MLM logits [rows.size(), vocab_size] for the given packed token rows of `hidden`.
-  RowMatrix mlm_logits(const RowMatrix& last_hidden, const std::vector<int64_t>& rows) const;
-  // NSP logits [num_sequences, 2] (index 0 = IsNext) from the pooler output.
-  RowMatrix nsp_logits(const RowMatrix& pooler_output) const;
 
  private:
   BertConfig config_;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <bertcpp/detail/encoder/modules.h>
-#include <bertcpp/detail/model/bert_model.h>
+#include <bertcpp/matrix.h>
 
 #include <memory>
 

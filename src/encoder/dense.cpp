@@ -1,6 +1,6 @@
 #include <Eigen/Core>
 
-#include <bertcpp/detail/heads/dense.h>
+#include <bertcpp/detail/encoder/dense.h>
 #include <bertcpp/detail/loaders/checkpoint.h>
 
 #include <cmath>
