@@ -80,18 +80,7 @@ constexpr S8TileFn kS8Tiles[kTileRows] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>,
 
 #include "kernels/impl/entry_points.inc"  // kPanelWidth, pack, gemm, bf16, element-wise
 
-const int64_t kS8PanelWidth = P;
-void pack_s8(const int8_t* q, int64_t out, int64_t in, int8_t* packed) { pack_s8_panels<P>(q, out, in, packed); }
-using Q8 = int8_t __attribute__((vector_size(lanes<V>())));  // one int8 per lane of V
-void quantize_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bool offset, int8_t* out,
-                   int64_t out_stride, float* scale) {
-  quantize_rows_of<V, VI, Q8>(x, x_stride, rows, k, offset, out, out_stride, scale);
-}
-void gemm_s8(const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows, const int8_t* packed,
-             const float* w_scale, int64_t k, int64_t n, const float* bias, float* y, int64_t y_stride,
-             int64_t first_panel, int64_t end_panel, int activation) {
-  run_s8_tiles<P, kTileRows, activate>(kS8Tiles, x, x_stride, x_scale, rows, packed, w_scale, k, n, bias, y, y_stride,
-                                       first_panel, end_panel, activation);
-}
+constexpr void (*kS8Activate)(float*, int64_t, int) = activate;
+#include "kernels/impl/int8_entry_points.inc"  // kS8PanelWidth, pack_s8, quantize_rows, gemm_s8
 
 }  // namespace bertcpp::kernels::generic
