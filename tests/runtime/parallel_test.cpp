@@ -135,6 +135,16 @@ TEST(Fork, AChildOfAProcessThatUsedThePoolRunsParallelWork) {
   }
 }
 
+// GCC 12's ASan and TSan runtimes do not hold their allocator's lock across fork: a child forked
+// while another thread is inside malloc waits on the sanitizer's lock forever (seen under gdb in
+// the child: its worker in SizeClassAllocator64::GetFromAllocator). Fork while another thread
+// runs is therefore tested in the plain build only; the library's fork handling is the same code.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BERTCPP_SKIP_FORK_WITH_THREADS() GTEST_SKIP() << "the sanitizer's allocator is not fork-safe with threads"
+#else
+#define BERTCPP_SKIP_FORK_WITH_THREADS() (void)0
+#endif
+
 // Forks five children while another thread keeps calling the pool; true when each child ran
 // its own parallel work.
 bool children_run_while_another_thread_uses_the_pool() {
@@ -155,7 +165,10 @@ bool children_run_while_another_thread_uses_the_pool() {
   return ok;
 }
 
-TEST(Fork, WhileAnotherThreadIsInsideThePool) { EXPECT_TRUE(children_run_while_another_thread_uses_the_pool()); }
+TEST(Fork, WhileAnotherThreadIsInsideThePool) {
+  BERTCPP_SKIP_FORK_WITH_THREADS();
+  EXPECT_TRUE(children_run_while_another_thread_uses_the_pool());
+}
 
 // The race needs a process whose pool is not made yet, so each round is this test binary run
 // afresh: another thread makes the pool (its first parallel call) while the main thread forks. The
@@ -164,6 +177,7 @@ TEST(Fork, WhileAnotherThreadIsInsideThePool) { EXPECT_TRUE(children_run_while_a
 constexpr const char* kRaceRound = "BERTCPP_TEST_FORK_RACE_ROUND";
 
 TEST(Fork, WhileAnotherThreadMakesThePoolInAFreshProcess) {
+  BERTCPP_SKIP_FORK_WITH_THREADS();
   if (std::getenv(kRaceRound) != nullptr) {  // one round, in the fresh process
     EXPECT_TRUE(children_run_while_another_thread_uses_the_pool()) << "a child hung or failed";
     return;
