@@ -277,7 +277,8 @@ class Encoder:
             return a  # dtype and range are checked by the compiled forward
 
         return self._core.model.forward(as_ids(input_ids, "input_ids"), as_ids(attention_mask, "attention_mask"),
-                                        as_ids(token_type_ids, "token_type_ids"), bool(output_hidden_states))
+                                        as_ids(token_type_ids, "token_type_ids"), bool(output_hidden_states),
+                                        self._core.threads)
 
     # ---- sequence classification (BertForSequenceClassification folders) ----
     @property
@@ -305,11 +306,12 @@ class Encoder:
         """For each [MASK] of text, in order: a list of top_k dicts {token, id, score}.
         max_length truncates (tokens incl. [CLS]/[SEP]); a longer text without it is a ValueError."""
         top_k = _check_int("top_k", top_k, 1, "a positive integer")
-        return _bertcpp.fill_mask(self._core.model, self._core.tokenizer, text, top_k, max_length)
+        return _bertcpp.fill_mask(self._core.model, self._core.tokenizer, text, top_k, max_length, self._core.threads)
 
     def next_sentence(self, a, b, max_length=None):
         """Probability (0..1) that b follows a, from the NSP head; max_length truncates the pair."""
-        return _bertcpp.next_sentence_probability(self._core.model, self._core.tokenizer, a, b, max_length)
+        return _bertcpp.next_sentence_probability(self._core.model, self._core.tokenizer, a, b, max_length,
+                                                  self._core.threads)
 
 
 # ---- module level: bertcpp.encode with a cached default encoder ----

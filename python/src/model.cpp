@@ -130,7 +130,7 @@ void bind_model(py::module_& m) {
   m.def(
       "fill_mask",
       [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::str& text,
-         const py::object& top_k, std::optional<py::object> max_length) {
+         const py::object& top_k, std::optional<py::object> max_length, int threads) {
         const std::string utf8 = utf8_of(text, "text");
         const auto k = static_cast<size_t>(checked_int(top_k, "top_k", 1, LLONG_MAX));
         std::optional<size_t> length;
@@ -138,7 +138,7 @@ void bind_model(py::module_& m) {
         std::vector<std::vector<bertcpp::MaskPrediction>> predictions;
         {
           py::gil_scoped_release release;
-          predictions = bertcpp::fill_mask(model, tokenizer, utf8, k, length);
+          predictions = bertcpp::fill_mask(model, tokenizer, utf8, k, length, threads);
         }
         py::list per_mask;
         for (const auto& candidates : predictions) {
@@ -150,18 +150,19 @@ void bind_model(py::module_& m) {
         return per_mask;
       },
       py::arg("model"), py::arg("tokenizer"), py::arg("text"), py::arg("top_k") = 5,
-      py::arg("max_length") = py::none());
+      py::arg("max_length") = py::none(), py::arg("threads") = 0);
   m.def(
       "next_sentence_probability",
       [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::str& a, const py::str& b,
-         std::optional<py::object> max_length) {
+         std::optional<py::object> max_length, int threads) {
         const std::string first = utf8_of(a, "a"), second = utf8_of(b, "b");
         std::optional<size_t> length;
         if (max_length) length = static_cast<size_t>(checked_int(*max_length, "max_length", 3, LLONG_MAX));
         py::gil_scoped_release release;
-        return bertcpp::next_sentence_probability(model, tokenizer, first, second, length);
+        return bertcpp::next_sentence_probability(model, tokenizer, first, second, length, threads);
       },
-      py::arg("model"), py::arg("tokenizer"), py::arg("a"), py::arg("b"), py::arg("max_length") = py::none());
+      py::arg("model"), py::arg("tokenizer"), py::arg("a"), py::arg("b"), py::arg("max_length") = py::none(),
+      py::arg("threads") = 0);
 }
 
 }  // namespace bertcpp_python

@@ -21,6 +21,11 @@ namespace {
 
 const char* kModelHelp = "model directory (config.json, vocab.txt, weights); default: the bundled bert-mini-uncased";
 
+void add_threads_option(CLI::App* cmd, int& threads) {
+  cmd->add_option("--threads", threads, "threads (0: all cores)")
+      ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
+}
+
 // The options that choose the model and its pooling, the same for encode and serve.
 void add_model_options(CLI::App* cmd, ModelArgs& model) {
   cmd->add_option("--model,-m", model.model_dir, kModelHelp);
@@ -42,8 +47,7 @@ void add_model_options(CLI::App* cmd, ModelArgs& model) {
   cmd->add_option("--truncate-dim", model.truncate_dim, "keep the first N dimensions of each vector (Matryoshka)");
   cmd->add_option("--batch-size", model.batch_size, "sequences per forward pass")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
-  cmd->add_option("--threads", model.threads, "threads (0: all cores)")
-      ->check(CLI::Range(0, static_cast<int>(Tokenizer::kMaxThreads)))->capture_default_str();
+  add_threads_option(cmd, model.threads);
   cmd->add_option("--precision", model.precision,
                   "float32 (matches transformers), bfloat16 (about 2x faster with AVX512_BF16, ~1e-2 off) or "
                   "int8 (int8 weights and inputs of the layers' products; see quantize-check)")
@@ -110,6 +114,7 @@ int run(const std::vector<std::string>& argv) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))->capture_default_str();
   fill_cmd->add_option("--max-length", fill.max_length, "truncate to this many tokens incl. [CLS]/[SEP]")
       ->check(CLI::Range(size_t{3}, size_t{1} << 20));
+  add_threads_option(fill_cmd, fill.threads);
 
   QuantizeCheckArgs qcheck;
   CLI::App* qcheck_cmd = app.add_subcommand("quantize-check", "Measure what --precision int8 costs a model: encode texts "

@@ -61,6 +61,7 @@ struct FillMaskArgs {
   std::string text;
   size_t top_k = 5;
   std::optional<size_t> max_length;
+  int threads = 0;
 };
 void run_fill_mask(const FillMaskArgs& args);
 

@@ -29,7 +29,7 @@ void check_length(const BertModel& model, const Encoding& e, const char* what) {
 
 std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const Tokenizer& tokenizer,
                                                    std::string_view text, size_t top_k,
-                                                   std::optional<size_t> max_length) {
+                                                   std::optional<size_t> max_length, int threads) {
   if (top_k == 0) throw std::invalid_argument("fill_mask: top_k must be at least 1");
   if (!model.has_mlm_head()) {
     throw std::runtime_error("fill_mask: the checkpoint has no masked-LM head (cls.predictions.*)");
@@ -48,7 +48,9 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const
                                 ": \"" + std::string(text.substr(0, 200)) + (text.size() > 200 ? "...\"" : "\""));
 
   const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
-  const ForwardOutput out = model.forward(batch);
+  ForwardOptions options;
+  options.threads = threads;
+  const ForwardOutput out = model.forward(batch, options);
   const RowMatrix logits = mlm_logits(model, out.hidden_states.back(), rows);
 
   std::vector<std::vector<MaskPrediction>> predictions;
@@ -73,7 +75,7 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const
 }
 
 float next_sentence_probability(const BertModel& model, const Tokenizer& tokenizer, std::string_view a,
-                                std::string_view b, std::optional<size_t> max_length) {
+                                std::string_view b, std::optional<size_t> max_length, int threads) {
   if (!model.has_nsp_head()) {
     throw std::runtime_error("next_sentence_probability: the checkpoint has no next-sentence head (cls.seq_relationship.*)");
   }
@@ -82,6 +84,7 @@ float next_sentence_probability(const BertModel& model, const Tokenizer& tokeniz
   const TokenBatch batch = TokenBatch::from_encodings({encoding}, family_for(model.config()).position_offset(model.config()));
   ForwardOptions options;
   options.compute_pooler = true;
+  options.threads = threads;
   const RowMatrix logits = nsp_logits(model, model.forward(batch, options).pooler_output);
   // softmax over (IsNext, NotNext), index 0 = IsNext
   const float m = std::max(logits(0, 0), logits(0, 1));

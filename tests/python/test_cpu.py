@@ -96,3 +96,47 @@ def test_one_thread_means_no_other_thread_is_started():
     assert out.returncode == 0, out.stderr
     before, after = map(int, out.stdout.split())
     assert after == before, "threads=1 started %d thread(s)" % (after - before)
+
+
+# Every call of an Encoder made with threads=1 runs on the calling thread alone: no other
+# thread of the process gains CPU time (read per thread from /proc, so a busy machine cannot
+# hide or fake it). Covers what goes through the model directly, not only encode.
+ONE_CORE = """
+import os, time, numpy as np, bertcpp
+def ticks():
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        with open("/proc/self/task/%%s/stat" %% tid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return out
+enc = bertcpp.Encoder(model_dir=%r, threads=1)
+ids = np.random.default_rng(0).integers(1000, 2000, size=(16, 128)).astype(np.int32)
+calls = {
+    "forward": lambda: enc.forward(ids, output_hidden_states=True),
+    "encode": lambda: enc.encode(["a sentence of a few words, said twice over"] * 64),
+    "fill_mask": lambda: enc.fill_mask(" ".join(["word"] * 200) + " [MASK]."),
+    "next_sentence": lambda: enc.next_sentence(" ".join(["one"] * 200), " ".join(["two"] * 200)),
+}
+main = str(os.getpid())  # the main thread's task id is the pid
+for name, call in calls.items():
+    call()
+    before, start = ticks(), time.monotonic()
+    while time.monotonic() - start < 0.6:
+        call()
+    after = ticks()
+    others = sum(after[t] - before.get(t, 0) for t in after if t != main)
+    print(name, after[main] - before[main], others)
+""" % MODEL_DIR
+
+
+def test_one_thread_means_one_busy_core_for_every_call():
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: nothing else could run")
+    out = run(ONE_CORE)
+    assert out.returncode == 0, out.stderr
+    for line in out.stdout.split("\n"):
+        if line:
+            name, main, others = line.split()
+            assert int(others) <= max(2, int(main) // 20), "%s with threads=1: other threads used %s ticks, the caller %s" % (
+                name, others, main)

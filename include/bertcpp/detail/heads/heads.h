@@ -28,14 +28,15 @@ struct MaskPrediction {
 // (tokens incl. [CLS]/[SEP]); without it a text longer than max_position_embeddings is
 // std::invalid_argument saying so. Throws std::invalid_argument when the (kept) text has no
 // [MASK] or top_k is 0; std::runtime_error when the checkpoint has no MLM head.
+// `threads` caps the forward pass's cores as ForwardOptions::threads does (0: all).
 std::vector<std::vector<MaskPrediction>> fill_mask(const BertModel& model, const Tokenizer& tokenizer,
                                                    std::string_view text, size_t top_k = 5,
-                                                   std::optional<size_t> max_length = std::nullopt);
+                                                   std::optional<size_t> max_length = std::nullopt, int threads = 0);
 
 // Probability that `b` follows `a` (NSP "IsNext"); `max_length` as for fill_mask (longest_first
-// truncation of the pair). Throws std::runtime_error when the checkpoint has no NSP head.
+// truncation of the pair), `threads` too. Throws std::runtime_error when the checkpoint has no NSP head.
 float next_sentence_probability(const BertModel& model, const Tokenizer& tokenizer,
                                 std::string_view a, std::string_view b,
-                                std::optional<size_t> max_length = std::nullopt);
+                                std::optional<size_t> max_length = std::nullopt, int threads = 0);
 
 }  // namespace bertcpp
