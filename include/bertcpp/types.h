@@ -26,6 +26,8 @@ enum class Precision {
              // run time), exact int32 sums scaled back to float32: a quarter of the weight
              // memory, integer-unit speed; accuracy measured by quantize_check, not promised
 };
+// With BFloat16 and Int8 on AVX512_BF16, attention's two per-head products (Q K^T, P V) run in
+// bfloat16 too; softmax, LayerNorm and everything else stay float32.
 const char* precision_name(Precision precision);  // "float32", "bfloat16", "int8"
 // "float32"/"fp32"/"bfloat16"/"bf16"/"int8"; throws std::invalid_argument naming the choices.
 Precision parse_precision(const std::string& name);

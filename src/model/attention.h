@@ -2,6 +2,12 @@
 // no padding, so no mask. softmax(Q K^T / sqrt(d)) V through the matrix kernel of the variant
 // in use (kernels/kernels.h), with K and V packed into its panels first: read in place, V's
 // rows are a page apart and the product ran at half speed.
+//
+// With bf16_products on a CPU that multiplies bfloat16 in hardware (Kernels::native_bf16),
+// the two products take Q, K, the probabilities and V rounded to bfloat16 and sum in float32
+// at twice float32's rate; softmax stays float32. The reduced precisions (bfloat16, int8) ask
+// for it: at 512 tokens these products are a quarter of an int8 forward pass. Elsewhere, and
+// for float32, everything is float32.
 #pragma once
 
 #include <cstdint>
@@ -12,11 +18,14 @@ namespace bertcpp::detail {
 
 // One thread's workspace for sequences of up to max_len tokens and heads of size d.
 struct AttentionScratch {
-  AttentionScratch(int64_t max_len, int64_t d);
+  AttentionScratch(int64_t max_len, int64_t d, bool bf16_products = false);
   const kernels::Kernels* kernels;
+  bool bf16;                       // the products in bfloat16 (asked for, and native here)
   kernels::Aligned<float> keys;    // K packed as the weight of Q K^T
-  kernels::Aligned<float> values;  // V packed as B of P V
+  kernels::Aligned<float> values;  // V packed as B of P V; with bf16, V^T as a weight to pack
   kernels::Aligned<float> scores;  // max_len x max_len
+  // bf16 only: K and V^T packed, and the rows of Q and of the probabilities rounded.
+  kernels::Aligned<kernels::bf16> keys_bf16, values_bf16, queries_bf16, scores_bf16;
 };
 
 // context[r, 0:d) = softmax_j(scale * q_r . k_j) v_j for the `queries` rows of q (rows

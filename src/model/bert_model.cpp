@@ -94,6 +94,9 @@ bool BertModel::has_nsp_head() const { return weights_->nsp.has_value(); }
 
 namespace {
 
+// Attention's products in bfloat16 where the layers' products are reduced too (attention.h).
+bool bf16_attention(const BertLayerWeights& layer) { return layer.query.precision() != Precision::Float32; }
+
 // Sequences [first, end) of a batch: the unit one thread runs through every layer on its own.
 struct SequenceGroup {
   size_t first = 0, end = 0;
@@ -140,7 +143,7 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
   RowMatrix context(G, H);
   int64_t max_len = 0;
   for (size_t s = group.first; s < group.end; ++s) max_len = std::max(max_len, batch.length(s));
-  detail::AttentionScratch scratch(max_len, d);
+  detail::AttentionScratch scratch(max_len, d, bf16_attention(L));
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (Eigen::Index j = 0; j < G; ++j) {
     const Eigen::Index begin = batch.offsets[group.first + j] - t0;
@@ -153,10 +156,10 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
 
   RowMatrix attention, intermediate;
   dense(context, L.attention_output, attention, threads);
-  detail::add_residual_layer_norm(attention, first, L.attention_norm, eps);
+  detail::add_residual_layer_norm(attention, first, L.attention_norm, eps, threads);
   dense(attention, L.intermediate, intermediate, threads, config.hidden_act);
   dense(intermediate, L.output, hidden, threads);
-  detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps);
+  detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps, threads);
 }
 
 // Embeddings and `num_layers` layers for one group's tokens. `record(i, hidden)` receives the
@@ -185,7 +188,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
                             ConstRow(w.position_embeddings + int64_t{batch.positions[k]} * H, H) +
                             ConstRow(w.token_type_embeddings + int64_t{batch.type_ids[k]} * H, H);
   }
-  detail::layer_norm(hidden, w.embeddings_norm, eps);
+  detail::layer_norm(hidden, w.embeddings_norm, eps, threads);
   if (first_token_only && num_layers == 0) {  // no layer to shorten: the embeddings' first rows
     RowMatrix first(static_cast<Eigen::Index>(group.end - group.first), H);
     for (size_t s = group.first; s < group.end; ++s) {
@@ -202,7 +205,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
   const size_t pairs = (group.end - group.first) * static_cast<size_t>(heads);
   const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(threads, 1))));
   std::vector<detail::AttentionScratch> scratch;
-  for (int i = 0; i < workers; ++i) scratch.emplace_back(max_len, d);
+  for (int i = 0; i < workers; ++i) scratch.emplace_back(max_len, d, num_layers > 0 && bf16_attention(w.layers[0]));
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 
   for (int li = 0; li < num_layers; ++li) {
@@ -227,10 +230,10 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
     });
 
     dense(context, L.attention_output, attention, threads);
-    detail::add_residual_layer_norm(attention, hidden, L.attention_norm, eps);
+    detail::add_residual_layer_norm(attention, hidden, L.attention_norm, eps, threads);
     dense(attention, L.intermediate, intermediate, threads, config.hidden_act);
     dense(intermediate, L.output, hidden, threads);  // the layer's input is no longer needed
-    detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps);
+    detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps, threads);
     if (keep_all || li + 1 == num_layers) record(li + 1, hidden);
   }
 }

@@ -1,6 +1,7 @@
 #include "model/row_ops.h"
 
 #include "kernels/kernels.h"
+#include "runtime/parallel.h"
 
 namespace bertcpp::detail {
 
@@ -14,13 +15,23 @@ void add_bias_activation(RowMajorMatrix& y, const float* bias, Activation activa
 }
 
 void add_residual_layer_norm(RowMajorMatrix& y, const RowMajorMatrix& residual, const LayerNormWeights& norm,
-                             float eps) {
-  kernels::active().layer_norm(y.data(), y.rows(), y.cols(), y.cols(), residual.data(), residual.cols(), norm.gamma,
-                               norm.beta, eps);
+                             float eps, int threads) {
+  const kernels::Kernels& k = kernels::active();
+  const Eigen::Index cols = y.cols();
+  runtime::parallel_ranges(static_cast<size_t>(y.rows()), threads, [&](size_t first, size_t end, int) {
+    const auto r = static_cast<Eigen::Index>(first);
+    k.layer_norm(y.data() + r * cols, static_cast<int64_t>(end - first), cols, cols, residual.data() + r * residual.cols(),
+                 residual.cols(), norm.gamma, norm.beta, eps);
+  });
 }
 
-void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps) {
-  kernels::active().layer_norm(y.data(), y.rows(), y.cols(), y.cols(), nullptr, 0, norm.gamma, norm.beta, eps);
+void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps, int threads) {
+  const kernels::Kernels& k = kernels::active();
+  const Eigen::Index cols = y.cols();
+  runtime::parallel_ranges(static_cast<size_t>(y.rows()), threads, [&](size_t first, size_t end, int) {
+    k.layer_norm(y.data() + static_cast<Eigen::Index>(first) * cols, static_cast<int64_t>(end - first), cols, cols,
+                 nullptr, 0, norm.gamma, norm.beta, eps);
+  });
 }
 
 }  // namespace bertcpp::detail

@@ -13,10 +13,11 @@ using RowMajorMatrix = RowMatrix;
 void add_bias_activation(RowMajorMatrix& y, const float* bias, Activation activation);
 
 // y = LayerNorm(y + residual): a sub-layer's output (bias already added), its residual, its norm.
+// `threads` split the rows (each row on its own: the same bits at any count).
 void add_residual_layer_norm(RowMajorMatrix& y, const RowMajorMatrix& residual, const LayerNormWeights& norm,
-                             float eps);
+                             float eps, int threads = 1);
 
-// y = LayerNorm(y).
-void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps);
+// y = LayerNorm(y), rows split as above.
+void layer_norm(RowMajorMatrix& y, const LayerNormWeights& norm, float eps, int threads = 1);
 
 }  // namespace bertcpp::detail
