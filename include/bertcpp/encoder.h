@@ -73,9 +73,13 @@ struct EncoderOptions {
   size_t batch_size = 32;   // sequences per forward pass at most
   // L2-normalize each output row. Unset: as the folder's chain says (its Normalize modules), else no.
   std::optional<bool> normalize;
-  // float32 (matches transformers) or bfloat16 (about twice as fast where the CPU has
-  // AVX512_BF16, ~1e-2 off); see model/packed_linear.h. Used when the Encoder loads the model.
+  // float32 (matches transformers), bfloat16 (about twice as fast where the CPU has
+  // AVX512_BF16, ~1e-2 off) or int8; see types.h. Used when the Encoder loads the model.
   Precision precision = Precision::Float32;
+  // Encoder layers (0-based, negative from the last) kept in float32 under bfloat16 or int8:
+  // for a layer whose activations defeat per-row quantization (quantize_check shows where the
+  // error grows). std::invalid_argument for a layer the model does not have.
+  std::vector<int> float_layers;
   TokenizerOptions tokenizer;  // lowercase etc. follow the vocabulary unless set
   // Keep the first truncate_dim dimensions of each vector (Matryoshka models), after the
   // folder's chain and before an explicit normalize, as sentence-transformers does.

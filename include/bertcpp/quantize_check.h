@@ -17,6 +17,11 @@ struct QuantizeReport {
   double cosine_min = 1.0, cosine_mean = 1.0;
   float hidden_max_diff = 0.0f;     // max |diff| over every token of the last hidden states
   double hidden_mean_diff = 0.0;    // mean |diff| over the same
+  // The same for each encoder layer's output (index 0 = layer 0): a layer whose activations
+  // per-row int8 cannot hold shows as a jump; EncoderOptions::float_layers keeps it float32.
+  std::vector<float> layer_max_diff;
+  std::vector<double> layer_mean_diff;
+  std::vector<int> float_layers;    // the layers kept in float32 (0-based, sorted)
 };
 
 // A few sentences of everyday and technical English, used when no texts are given.

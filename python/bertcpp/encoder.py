@@ -61,15 +61,15 @@ def _check_int(name, value, minimum, allowed):
     return int(value)
 
 
-def _check_layers(pooling_layer):
-    if isinstance(pooling_layer, numbers.Integral) and not isinstance(pooling_layer, bool):
-        return [int(pooling_layer)]
-    items = pooling_layer.tolist() if isinstance(pooling_layer, np.ndarray) else pooling_layer
-    if isinstance(items, (list, tuple)) and items and all(
+def _check_layers(layers, name="pooling_layer", empty_ok=False):
+    if isinstance(layers, numbers.Integral) and not isinstance(layers, bool):
+        return [int(layers)]
+    items = layers.tolist() if isinstance(layers, np.ndarray) else layers
+    if isinstance(items, (list, tuple)) and (items or empty_ok) and all(
             isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in items):
         return [int(x) for x in items]
-    raise TypeError("pooling_layer must be an int or a non-empty list of ints (negative from the last layer), "
-                    "got %r (%s)" % (pooling_layer, type(pooling_layer).__name__))
+    raise TypeError("%s must be an int or a %slist of ints (negative from the last layer), got %r (%s)"
+                    % (name, "" if empty_ok else "non-empty ", layers, type(layers).__name__))
 
 
 def _normalize_rows(vectors):
@@ -104,14 +104,18 @@ class Encoder:
     precision: "float32" (matches transformers), "bfloat16" (the layers' products in bfloat16,
         about twice as fast on CPUs with AVX512_BF16, ~1e-2 off float32) or "int8" (the layers'
         products with int8 weights and inputs, int32 sums; check a model with quantize_check).
+    float_layers: encoder layers (0-based, negative from the last) kept in float32 under
+        bfloat16 or int8, for a layer whose activations per-row quantization cannot hold
+        (quantize_check's "layer_max_diff" shows where the error grows).
     """
 
     def __init__(self, model_dir=None, pooling_strategy=None, pooling_layer=None, max_seq_len=None,
                  threads=None, batch_size=32, normalize=None, precision="float32", long_text="truncate",
-                 window_overlap=None, prompt_name=None, prompt=None, truncate_dim=None):
+                 window_overlap=None, prompt_name=None, prompt=None, truncate_dim=None, float_layers=None):
         # Kept as given (None = the folder decides) so that a pickled Encoder is rebuilt alike.
         self._args = (model_dir, pooling_strategy, pooling_layer, max_seq_len, threads, batch_size, normalize,
-                      precision, long_text, window_overlap, prompt_name, prompt, truncate_dim)
+                      precision, long_text, window_overlap, prompt_name, prompt, truncate_dim, float_layers)
+        float_layers = [] if float_layers is None else _check_layers(float_layers, "float_layers", empty_ok=True)
         layers = None if pooling_layer is None else _check_layers(pooling_layer)
         if pooling_strategy is not None and not isinstance(pooling_strategy, str):
             raise TypeError("pooling_strategy must be a str such as \"REDUCE_MEAN\" or None (the model's own), got %r"
@@ -134,7 +138,7 @@ class Encoder:
         self.precision = precision
         self._core = _bertcpp.Encoder(self.model_dir, pooling_strategy, layers, max_seq_len, threads, batch_size,
                                       self.precision, None if normalize is None else bool(normalize), long_text,
-                                      window_overlap, prompt_name, prompt, truncate_dim)
+                                      window_overlap, prompt_name, prompt, truncate_dim, float_layers)
         self._by_batch_size = {batch_size: self._core}
         self._by_prompt = {}
 
@@ -316,7 +320,7 @@ class Encoder:
 
 # ---- module level: bertcpp.encode with a cached default encoder ----
 _ENCODER_ONLY_ARGS = ("model_dir", "pooling_strategy", "pooling_layer", "max_seq_len", "threads", "precision",
-                      "long_text", "window_overlap", "truncate_dim")
+                      "long_text", "window_overlap", "truncate_dim", "float_layers")
 
 
 @functools.lru_cache(maxsize=8)
@@ -344,7 +348,9 @@ def quantize_check(model_dir=None, texts=None, **kwargs):
     in float32 and in int8 with the same Encoder options (kwargs) and returns a dict: "cosines"
     (per text, int8 vector to float32 vector), "cosine_min", "cosine_mean", "hidden_max_diff"
     and "hidden_mean_diff" (|int8 - float32| over every token of the last hidden states),
-    "isa" (the kernels that ran) and "texts" (how many). Also `bertcpp quantize-check`.
+    "layer_max_diff" and "layer_mean_diff" (the same for each layer's output: where the error
+    grows), "float_layers" (the layers kept in float32, kwarg float_layers), "isa" (the kernels
+    that ran) and "texts" (how many). Also `bertcpp quantize-check`.
     """
     if kwargs.get("precision", "float32") not in ("float32", "fp32", None):
         raise ValueError("quantize_check compares int8 with float32; leave precision out, got %r" % (kwargs["precision"],))

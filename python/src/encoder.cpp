@@ -97,6 +97,9 @@ void bind_encoder(py::module_& m) {
         d["cosine_mean"] = r.cosine_mean;
         d["hidden_max_diff"] = r.hidden_max_diff;
         d["hidden_mean_diff"] = r.hidden_mean_diff;
+        d["layer_max_diff"] = r.layer_max_diff;
+        d["layer_mean_diff"] = r.layer_mean_diff;
+        d["float_layers"] = r.float_layers;
         d["texts"] = inputs.empty() ? bertcpp::quantize_check_sample().size() : inputs.size();
         return d;
       },
@@ -110,7 +113,7 @@ void bind_encoder(py::module_& m) {
                        size_t batch_size, const std::string& precision, std::optional<bool> normalize,
                        const std::string& long_text, std::optional<size_t> window_overlap,
                        const std::optional<std::string>& prompt_name, const std::optional<std::string>& prompt,
-                       std::optional<size_t> truncate_dim) {
+                       std::optional<size_t> truncate_dim, const std::vector<int>& float_layers) {
              bertcpp::EncoderOptions options;
              options.model_dir = model_dir;
              // Unset pooling/layers/normalize: the model folder decides (its sentence-transformers chain).
@@ -126,6 +129,7 @@ void bind_encoder(py::module_& m) {
              options.batch_size = batch_size;
              options.precision = bertcpp::parse_precision(precision);
              options.truncate_dim = truncate_dim;
+             options.float_layers = float_layers;
              py::gil_scoped_release release;
              return std::make_shared<bertcpp::Encoder>(options);
            }),
@@ -133,7 +137,8 @@ void bind_encoder(py::module_& m) {
            py::arg("pooling_layers") = py::none(), py::arg("max_seq_len") = py::none(),
            py::arg("threads") = 0, py::arg("batch_size") = 32, py::arg("precision") = "float32",
            py::arg("normalize") = py::none(), py::arg("long_text") = "truncate", py::arg("window_overlap") = py::none(),
-           py::arg("prompt_name") = py::none(), py::arg("prompt") = py::none(), py::arg("truncate_dim") = py::none())
+           py::arg("prompt_name") = py::none(), py::arg("prompt") = py::none(), py::arg("truncate_dim") = py::none(),
+           py::arg("float_layers") = std::vector<int>{})
       .def(
           "encode",
           [](const bertcpp::Encoder& encoder, const py::sequence& texts, const py::object& progress,

@@ -53,6 +53,10 @@ void add_model_options(CLI::App* cmd, ModelArgs& model) {
                   "int8 (int8 weights and inputs of the layers' products; see quantize-check)")
       ->check(CLI::IsMember({"float32", "fp32", "bfloat16", "bf16", "int8"}))
       ->capture_default_str();
+  cmd->add_option("--float-layers", model.float_layers,
+                  "layers kept in float32 under bfloat16 or int8 (0-based, negative from the last; e.g. --float-layers 0,-1), "
+                  "for activations per-row quantization cannot hold: quantize-check shows where the error grows")
+      ->delimiter(',');
   cmd->add_flag("--normalize", model.normalize, "L2-normalize each vector");
 }
 

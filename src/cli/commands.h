@@ -27,6 +27,7 @@ struct ModelArgs {
   int threads = 0;
   bool normalize = false;  // only when given: unset leaves the folder's Normalize as it is
   std::string precision = "float32";
+  std::vector<int> float_layers;  // kept in float32 under bfloat16 / int8
 };
 EncoderOptions encoder_options(const ModelArgs& args);
 

@@ -40,6 +40,7 @@ EncoderOptions encoder_options(const ModelArgs& args) {
   options.batch_size = args.batch_size;
   options.threads = args.threads;
   options.precision = parse_precision(args.precision);
+  options.float_layers = args.float_layers;
   if (args.normalize) options.normalize = true;
   return options;
 }

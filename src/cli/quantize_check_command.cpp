@@ -35,6 +35,14 @@ void run_quantize_check(const QuantizeCheckArgs& args) {
   std::snprintf(line, sizeof line, "  last hidden states, |int8 - float32|: max %.4g  mean %.4g\n",
                 static_cast<double>(r.hidden_max_diff), r.hidden_mean_diff);
   std::cout << line;
+  // Where the error comes from: a layer whose activations per-row int8 cannot hold jumps here.
+  std::cout << "  each layer's output, |int8 - float32| max / mean (--float-layers keeps a layer in float32):\n";
+  for (size_t i = 0; i < r.layer_max_diff.size(); ++i) {
+    const bool kept = std::binary_search(r.float_layers.begin(), r.float_layers.end(), static_cast<int>(i));
+    std::snprintf(line, sizeof line, "    layer %2zu  %9.4g  %9.4g%s\n", i, static_cast<double>(r.layer_max_diff[i]),
+                  r.layer_mean_diff[i], kept ? "  (float32)" : "");
+    std::cout << line;
+  }
   std::vector<size_t> order(r.cosines.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return r.cosines[a] < r.cosines[b]; });

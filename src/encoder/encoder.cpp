@@ -134,7 +134,7 @@ Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
   }
   if (is_sentence_transformers_folder(options_.model_dir)) modules_ = std::make_shared<const SentenceModules>(read_sentence_modules(options_.model_dir));
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;
-  model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision));
+  model_ = std::make_shared<const BertModel>(BertModel::load(dir, options_.precision, options_.float_layers));
   // vocab.txt and/or tokenizer.json; normalizer steps run when both the options and the folder ask.
   Tokenizer tokenizer = load_folder_tokenizer(dir, options_.tokenizer);
   // sentence_bert_config.json's do_lower_case: sentence-transformers lower-cases the text itself

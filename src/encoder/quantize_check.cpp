@@ -56,14 +56,25 @@ QuantizeReport quantize_check(const Encoder& exact, const std::vector<TextInput>
   report.cosine_min = *std::min_element(report.cosines.begin(), report.cosines.end());
   report.cosine_mean = sum / static_cast<double>(report.cosines.size());
 
-  // The last hidden states of the same tokens, before any pooling.
+  // Every layer's hidden states of the same tokens, before any pooling.
   const BertConfig& config = exact.model().config();
   const TokenBatch batch = TokenBatch::from_encodings(exact.tokenize(inputs), family_for(config).position_offset(config));
-  const RowMatrix ha = exact.model().forward(batch).hidden_states.back();
-  const RowMatrix hb = quantized.model().forward(batch).hidden_states.back();
-  const Eigen::ArrayXXf diff = (ha - hb).array().abs();
-  report.hidden_max_diff = diff.maxCoeff();
-  report.hidden_mean_diff = double{diff.mean()};
+  ForwardOptions forward;
+  forward.output_hidden_states = true;
+  forward.threads = options.threads;
+  const std::vector<RowMatrix> ha = exact.model().forward(batch, forward).hidden_states;
+  const std::vector<RowMatrix> hb = quantized.model().forward(batch, forward).hidden_states;
+  for (size_t layer = 1; layer < ha.size(); ++layer) {
+    const Eigen::ArrayXXf diff = (ha[layer] - hb[layer]).array().abs();
+    report.layer_max_diff.push_back(diff.maxCoeff());
+    report.layer_mean_diff.push_back(double{diff.mean()});
+  }
+  report.hidden_max_diff = report.layer_max_diff.empty() ? 0.0f : report.layer_max_diff.back();
+  report.hidden_mean_diff = report.layer_mean_diff.empty() ? 0.0 : report.layer_mean_diff.back();
+  const int L = config.num_hidden_layers;
+  for (int layer : options.float_layers) report.float_layers.push_back(layer < 0 ? L + layer : layer);
+  std::sort(report.float_layers.begin(), report.float_layers.end());
+  report.float_layers.erase(std::unique(report.float_layers.begin(), report.float_layers.end()), report.float_layers.end());
   return report;
 }
 

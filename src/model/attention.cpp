@@ -1,13 +1,15 @@
 #include "model/attention.h"
 
+#include <algorithm>
+
 namespace bertcpp::detail {
 
 AttentionScratch::AttentionScratch(int64_t max_len, int64_t d, bool bf16_products)
     : kernels(&kernels::active()),
       bf16(bf16_products && kernels->native_bf16),
-      keys(bf16 ? nullptr : kernels::aligned<float>(kernels::packed_count(max_len, d, kernels->panel))),
-      values(kernels::aligned<float>(bf16 ? static_cast<size_t>(d * max_len)
-                                          : kernels::packed_count(d, max_len, kernels->panel))),
+      keys(kernels::aligned<float>(kernels::packed_count(max_len, d, kernels->panel))),
+      values(kernels::aligned<float>(std::max(static_cast<size_t>(d * max_len),  // V^T, for bfloat16
+                                              kernels::packed_count(d, max_len, kernels->panel)))),
       scores(kernels::aligned<float>(static_cast<size_t>(max_len * max_len))) {
   if (!bf16) return;
   keys_bf16 = kernels::aligned<kernels::bf16>(kernels->bf16_count(max_len, d));
@@ -44,8 +46,9 @@ void attend_bf16(const float* q, int64_t q_stride, int64_t queries, const float*
 }  // namespace
 
 void attend(const float* q, int64_t q_stride, int64_t queries, const float* k, const float* v, int64_t kv_stride,
-            int64_t len, int64_t d, float scale, AttentionScratch& scratch, float* context, int64_t context_stride) {
-  if (scratch.bf16) {
+            int64_t len, int64_t d, float scale, AttentionScratch& scratch, float* context, int64_t context_stride,
+            bool bf16_products) {
+  if (bf16_products && scratch.bf16) {
     attend_bf16(q, q_stride, queries, k, v, kv_stride, len, d, scale, scratch, context, context_stride);
     return;
   }

@@ -150,7 +150,8 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
     const float* kv_row0 = kv.data() + begin * 2 * H;
     for (Eigen::Index h = 0; h < heads; ++h) {
       detail::attend(q.data() + j * H + h * d, H, 1, kv_row0 + h * d, kv_row0 + H + h * d, 2 * H,
-                     batch.length(group.first + j), d, scale, scratch, context.data() + j * H + h * d, H);
+                     batch.length(group.first + j), d, scale, scratch, context.data() + j * H + h * d, H,
+                     bf16_attention(L));
     }
   }
 
@@ -205,7 +206,8 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
   const size_t pairs = (group.end - group.first) * static_cast<size_t>(heads);
   const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(threads, 1))));
   std::vector<detail::AttentionScratch> scratch;
-  for (int i = 0; i < workers; ++i) scratch.emplace_back(max_len, d, num_layers > 0 && bf16_attention(w.layers[0]));
+  const bool any_bf16 = std::any_of(w.layers.begin(), w.layers.begin() + num_layers, bf16_attention);
+  for (int i = 0; i < workers; ++i) scratch.emplace_back(max_len, d, any_bf16);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 
   for (int li = 0; li < num_layers; ++li) {
@@ -225,7 +227,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
         const Eigen::Index begin = batch.offsets[s] - t0;
         const float* q = qkv.data() + begin * 3 * H + h * d;
         detail::attend(q, 3 * H, batch.length(s), q + H, q + 2 * H, 3 * H, batch.length(s), d, scale,
-                       scratch[static_cast<size_t>(worker)], context.data() + begin * H + h * d, H);
+                       scratch[static_cast<size_t>(worker)], context.data() + begin * H + h * d, H, bf16_attention(L));
       }
     });
 

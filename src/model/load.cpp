@@ -38,12 +38,12 @@ void check_and_own(TensorMap& tensors, const BertConfig& config, const std::stri
 
 }  // namespace
 
-BertModel BertModel::load(const std::string& model_dir, Precision precision) {
+BertModel BertModel::load(const std::string& model_dir, Precision precision, const std::vector<int>& float_layers) {
   BertConfig config = load_config(model_dir);
   family_for(config, find_config(model_dir));
   TensorMap tensors = to_canonical_names(load_checkpoint(find_checkpoint(model_dir)));
   check_and_own(tensors, config, model_dir);
-  auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(std::move(tensors), config, precision));
+  auto weights = std::make_shared<const BertWeights>(BertWeights::from_tensors(std::move(tensors), config, precision, float_layers));
   return BertModel(std::move(config), std::move(weights));
 }
 

@@ -68,11 +68,22 @@ struct PackJob {
   PackedLinear* target;
   LinearWeights source;
   std::string name;  // of the weight tensor, dropped from the map once packed
+  Precision precision;
 };
 
 }  // namespace
 
-BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config, Precision precision) {
+BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config, Precision precision,
+                                      const std::vector<int>& float_layers) {
+  const int L = config.num_hidden_layers;
+  std::vector<Precision> layer_precision(static_cast<size_t>(std::max(L, 0)), precision);
+  for (int layer : float_layers) {
+    if (layer < -L || layer >= L) {
+      throw std::invalid_argument("float_layers: layer " + std::to_string(layer) + " is outside [" + std::to_string(-L) +
+                                  ", " + std::to_string(L - 1) + "] (num_hidden_layers = " + std::to_string(L) + ")");
+    }
+    layer_precision[static_cast<size_t>(layer < 0 ? L + layer : layer)] = Precision::Float32;
+  }
   BertWeights w;
   w.tensors = std::move(tensors);
   const TensorChecker check(w.tensors);
@@ -90,7 +101,7 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     BertLayerWeights& layer = w.layers[static_cast<size_t>(i)];
     auto dense = [&](PackedLinear& target, const std::string& prefix, int64_t out, int64_t in) {
-      jobs.push_back({&target, check.linear(prefix, out, in), prefix + ".weight"});
+      jobs.push_back({&target, check.linear(prefix, out, in), prefix + ".weight", layer_precision[static_cast<size_t>(i)]});
     };
     dense(layer.query, p + "attention.self.query", H, H);
     dense(layer.key, p + "attention.self.key", H, H);
@@ -129,7 +140,7 @@ BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& confi
   // are freed when their tensors leave the map.
   runtime::parallel_for(jobs.size(), runtime::resolve_threads(0), [&](size_t j, int) {
     const PackJob& job = jobs[j];
-    *job.target = PackedLinear(job.source.weight, job.source.bias, job.source.out, job.source.in, precision);
+    *job.target = PackedLinear(job.source.weight, job.source.bias, job.source.out, job.source.in, job.precision);
     release_pages(w.tensors.at(job.name));
   });
   for (const PackJob& job : jobs) w.tensors.erase(job.name);

@@ -40,7 +40,7 @@ TEST_P(AttentionCase, MatchesTheDefinition) {
 
   AttentionScratch scratch(c.len + 3, c.d, bf16_products);  // scratch may be larger than the sequence
   ASSERT_EQ(scratch.bf16, bf16_products && kernels::active().native_bf16);
-  attend(q, stride, c.queries, k, v, stride, c.len, c.d, scale, scratch, context.data(), context_stride);
+  attend(q, stride, c.queries, k, v, stride, c.len, c.d, scale, scratch, context.data(), context_stride, bf16_products);
   // bfloat16 keeps 8 bits: q.k and p.v are off by about 2^-8 of their terms' size.
   const double tolerance = scratch.bf16 ? 2e-2 : 1e-5;
   double largest_error = 0;

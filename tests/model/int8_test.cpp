@@ -144,5 +144,37 @@ TEST(Int8, WeightsReadBackAsQuantizedAndImpossibleSumsAreRefused) {
   }
 }
 
+// float_layers keeps chosen layers in float32 (the outlier fallback): all of them is float32's
+// bits exactly; one of them makes that layer's output float32's and leaves the rest int8.
+TEST(Int8, FloatLayersRunInFloat32) {
+  const TokenBatch batch = testing::reference_batch();
+  const BertConfig config = load_config(testing::kModelDir);
+  const int L = config.num_hidden_layers;
+  ForwardOptions all_states;
+  all_states.output_hidden_states = true;
+  const std::vector<RowMatrix> exact = testing::bundled_model()->forward(batch, all_states).hidden_states;
+  auto int8_with = [&](const std::vector<int>& float_layers) {
+    const BertModel m(config, std::make_shared<const BertWeights>(BertWeights::from_tensors(
+                                  testing::bundled_tensors(), config, Precision::Int8, float_layers)));
+    return m.forward(batch, all_states).hidden_states;
+  };
+  std::vector<int> every(static_cast<size_t>(L));
+  for (int i = 0; i < L; ++i) every[static_cast<size_t>(i)] = i - L;  // negative: from the last
+  const std::vector<RowMatrix> all_float = int8_with(every);
+  for (int i = 0; i <= L; ++i) EXPECT_EQ(testing::max_diff(all_float[static_cast<size_t>(i)], exact[static_cast<size_t>(i)]), 0.0f) << i;
+  const std::vector<RowMatrix> first_float = int8_with({0});
+  EXPECT_EQ(testing::max_diff(first_float[1], exact[1]), 0.0f);
+  EXPECT_GT(testing::max_diff(first_float[2], exact[2]), 0.0f);  // layer 1 is int8
+
+  for (int bad : {L, -L - 1}) {
+    try {
+      int8_with({bad});
+      FAIL() << "accepted layer " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("float_layers: layer " + std::to_string(bad)), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bertcpp

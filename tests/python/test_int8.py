@@ -70,3 +70,30 @@ def test_cli_int8_and_quantize_check(cli_path, tmp_path):
     failing = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.txt"), "--min-cosine", "1")
     assert failing.returncode != 0 and "below --min-cosine" in failing.stderr
     assert run(cli_path, "quantize-check").returncode == 0  # the built-in sample
+
+
+def test_float_layers_keep_chosen_layers_in_float32(encoder):
+    # Every layer in float32: float32's vectors to the bit. One: the report shows that layer exact.
+    every = bertcpp.Encoder(precision="int8", float_layers=[0, 1, 2, -1])
+    np.testing.assert_array_equal(every.encode(TEXTS), encoder.encode(TEXTS))
+    report = bertcpp.quantize_check(texts=TEXTS, float_layers=-4)
+    layers = encoder.config["num_hidden_layers"]
+    assert report["float_layers"] == [0]
+    assert len(report["layer_max_diff"]) == len(report["layer_mean_diff"]) == layers
+    assert report["layer_max_diff"][0] == 0.0 and min(report["layer_max_diff"][1:]) > 0.0
+    assert report["hidden_max_diff"] == report["layer_max_diff"][-1]
+    import pickle
+    again = pickle.loads(pickle.dumps(bertcpp.Encoder(precision="int8", float_layers=[1])))
+    np.testing.assert_array_equal(again.encode(TEXTS), bertcpp.Encoder(precision="int8", float_layers=[1]).encode(TEXTS))
+    with pytest.raises(ValueError, match=r"float_layers: layer 4 is outside \[-4, 3\]"):
+        bertcpp.Encoder(precision="int8", float_layers=[4])
+    with pytest.raises(TypeError, match="float_layers"):
+        bertcpp.Encoder(precision="int8", float_layers=["0"])
+
+
+def test_cli_quantize_check_names_each_layer_and_the_float_ones(cli_path):
+    result = run(cli_path, "quantize-check", "--float-layers", "0,-1")
+    assert result.returncode == 0, result.stderr
+    assert "each layer's output" in result.stdout
+    assert "layer  0          0          0  (float32)" in result.stdout
+    assert result.stdout.count("(float32)") == 2

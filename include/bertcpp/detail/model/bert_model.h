@@ -51,8 +51,10 @@ class BertModel {
  public:
   // A model directory: config.json or bert_config.json, vocab.txt, and weights in any
   // supported format (see loaders/checkpoint.h). `precision`: what the layers' products
-  // multiply in (model/packed_linear.h); float32 matches transformers.
-  static BertModel load(const std::string& model_dir, Precision precision = Precision::Float32);
+  // multiply in (model/packed_linear.h); float32 matches transformers. `float_layers`: layers
+  // kept in float32 whatever `precision` says (EncoderOptions::float_layers).
+  static BertModel load(const std::string& model_dir, Precision precision = Precision::Float32,
+                        const std::vector<int>& float_layers = {});
   BertModel(BertConfig config, std::shared_ptr<const BertWeights> weights);
 
   const BertConfig& config() const { return config_; }

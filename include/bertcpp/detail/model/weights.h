@@ -73,9 +73,10 @@ struct BertWeights {
   // `tensors` use canonical names (loaders/names.h: Hugging Face names without "bert.").
   // Throws std::runtime_error naming the tensor, its file and expected vs actual shape when a
   // required tensor is missing or misshapen; a head is kept only when all its tensors are there.
-  // The layers' products are packed for `precision`, for the kernel variant in use (cpu.h).
+  // The layers' products are packed for `precision`, for the kernel variant in use (cpu.h),
+  // except those of `float_layers` (0-based, negative from the last), packed for float32.
   static BertWeights from_tensors(TensorMap tensors, const BertConfig& config,
-                                  Precision precision = Precision::Float32);
+                                  Precision precision = Precision::Float32, const std::vector<int>& float_layers = {});
 };
 
 }  // namespace bertcpp
