@@ -3,6 +3,7 @@
 // panels), over shapes that leave partial tiles, panels and groups of 4 steps, row blocks and
 // strided rows; and the packed layout reads back.
 #include "kernels/kernels.h"
+#include "kernels/product_check.h"
 
 #include <gtest/gtest.h>
 
@@ -57,7 +58,7 @@ std::vector<float> product(const Kernels& kern, const Shape& s, const std::vecto
   std::vector<int8_t> xq(static_cast<size_t>(s.rows * qs));
   std::vector<float> x_scale(static_cast<size_t>(s.rows));
   quantize_rows(x.data(), xs, s.rows, s.in, kern.s8_offset_x, xq.data(), qs, x_scale.data());
-  std::vector<float> y(static_cast<size_t>(s.rows * ys), 777.0f);
+  std::vector<float> y(static_cast<size_t>(s.rows * ys), testing::kUntouched);
   for (int p = 0; p < parts; ++p) {
     kern.gemm_s8(xq.data(), qs, x_scale.data(), s.rows, packed.get(), w_scale.data(), s.in, s.out, bias, y.data(), ys,
                  panels * p / parts, panels * (p + 1) / parts, activation);
@@ -72,24 +73,17 @@ class Int8Variant : public ::testing::TestWithParam<Isa> {
 
 TEST_P(Int8Variant, SumsAreTheExactIntegers) {
   for (const Shape& s : kShapes) {
-    const int64_t xs = s.in + s.pad, ys = s.out + s.pad;
+    const int64_t xs = s.in + s.pad;
     const auto x = integer_rows(s.rows, s.in, xs, 1), w = integer_rows(s.out, s.in, s.in, 2);
     const std::vector<float> y = product(k(), s, x, w, nullptr, kNone, 1);
-    for (int64_t r = 0; r < s.rows; ++r) {
-      for (int64_t o = 0; o < ys; ++o) {
-        const float got = y[static_cast<size_t>(r * ys + o)];
-        if (o >= s.out) {
-          ASSERT_EQ(got, 777.0f) << "wrote past column " << s.out;
-          continue;
-        }
-        int64_t sum = 0;
-        for (int64_t i = 0; i < s.in; ++i) {
-          sum += static_cast<int64_t>(x[static_cast<size_t>(r * xs + i)]) * static_cast<int64_t>(w[static_cast<size_t>(o * s.in + i)]);
-        }
-        ASSERT_EQ(got, static_cast<float>(sum)) << isa_name(GetParam()) << " " << s.rows << "x" << s.in << "->" << s.out
-                                                << " row " << r << " col " << o;
+    testing::for_each_output(y, s.rows, s.out, s.pad, [&](int64_t r, int64_t o, float got) {
+      int64_t sum = 0;
+      for (int64_t i = 0; i < s.in; ++i) {
+        sum += static_cast<int64_t>(x[static_cast<size_t>(r * xs + i)]) * static_cast<int64_t>(w[static_cast<size_t>(o * s.in + i)]);
       }
-    }
+      ASSERT_EQ(got, static_cast<float>(sum)) << isa_name(GetParam()) << " " << s.rows << "x" << s.in << "->" << s.out
+                                              << " row " << r << " col " << o;
+    });
   }
 }
 

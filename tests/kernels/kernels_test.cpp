@@ -3,6 +3,7 @@
 // blocks and split panel ranges (what threads do), and the element-wise passes on their edge
 // values. A machine with AVX-512 runs the avx2 and generic variants here too.
 #include "kernels/kernels.h"
+#include "kernels/product_check.h"
 
 #include <gtest/gtest.h>
 
@@ -42,7 +43,7 @@ class Variant : public ::testing::TestWithParam<Isa> {
   std::vector<float> product(const Kernels& kern, const Shape& s, const std::vector<float>& x,
                              const std::vector<float>& w, const std::vector<float>& b, bool use_bf16, int parts) const {
     const int64_t xs = s.in + s.pad, ys = s.out + s.pad;
-    std::vector<float> y(static_cast<size_t>(s.rows * ys), 777.0f);
+    std::vector<float> y(static_cast<size_t>(s.rows * ys), testing::kUntouched);
     const int64_t panels = panel_count(s.out, kern.panel);
     Aligned<float> packed = aligned<float>(packed_count(s.out, s.in, kern.panel));
     Aligned<bf16> packed16 = aligned<bf16>(kern.bf16_count(s.out, s.in));
@@ -83,29 +84,23 @@ const Shape kShapes[] = {
 TEST_P(Variant, MatrixProductMatchesTheDefinition) {
   for (bool use_bf16 : {false, true}) {
     for (const Shape& s : kShapes) {
-      const int64_t xs = s.in + s.pad, ys = s.out + s.pad;
+      const int64_t xs = s.in + s.pad;
       const auto x = random_floats(static_cast<size_t>(s.rows * xs), 1), w = random_floats(static_cast<size_t>(s.out * s.in), 2);
       const auto b = random_floats(static_cast<size_t>(s.out), 3);
       const std::vector<float> y = product(k(), s, x, w, b, use_bf16, 1);
       auto wv = [&](float v) { return use_bf16 ? from_bf16(to_bf16(v)) : v; };
       auto xv = [&](float v) { return use_bf16 && k().native_bf16 ? from_bf16(to_bf16(v)) : v; };
-      for (int64_t r = 0; r < s.rows; ++r) {
-        for (int64_t o = 0; o < ys; ++o) {
-          const float got = y[static_cast<size_t>(r * ys + o)];
-          if (o >= s.out) {
-            ASSERT_EQ(got, 777.0f) << "wrote past column " << s.out;
-            continue;
-          }
-          double v = b[static_cast<size_t>(o)];
-          for (int64_t i = 0; i < s.in; ++i) v += double{xv(x[static_cast<size_t>(r * xs + i)])} * wv(w[static_cast<size_t>(o * s.in + i)]);
-          if (s.activation == static_cast<int>(Activation::Gelu)) v = gelu(v);
-          if (s.activation == static_cast<int>(Activation::GeluTanh)) v = gelu_tanh(v);
-          if (s.activation == static_cast<int>(Activation::Relu)) v = v > 0 ? v : 0;
-          ASSERT_NEAR(got, v, 3e-6 * std::sqrt(double(s.in)) * (1 + std::abs(v)))
-              << isa_name(GetParam()) << (use_bf16 ? " bf16 " : " f32 ") << s.rows << "x" << s.in << "->" << s.out
-              << " row " << r << " col " << o;
-        }
-      }
+      testing::for_each_output(y, s.rows, s.out, s.pad, [&](int64_t r, int64_t o, float got) {
+        double v = b[static_cast<size_t>(o)];
+        for (int64_t i = 0; i < s.in; ++i) v += double{xv(x[static_cast<size_t>(r * xs + i)])} * wv(w[static_cast<size_t>(o * s.in + i)]);
+        if (s.activation == static_cast<int>(Activation::Gelu)) v = gelu(v);
+        if (s.activation == static_cast<int>(Activation::GeluTanh)) v = gelu_tanh(v);
+        if (s.activation == static_cast<int>(Activation::Relu)) v = v > 0 ? v : 0;
+        ASSERT_NEAR(got, v, 3e-6 * std::sqrt(double(s.in)) * (1 + std::abs(v)))
+            << isa_name(GetParam()) << (use_bf16 ? " bf16 " : " f32 ") << s.rows << "x" << s.in << "->" << s.out
+            << " row " << r << " col " << o;
+      });
+      if (HasFatalFailure()) return;
     }
   }
 }

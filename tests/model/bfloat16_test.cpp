@@ -3,13 +3,9 @@
 // relies on: hidden states close, sentence vectors pointing the same way, the same fill-mask
 // answers. Runs on every kernel variant: in hardware with AVX512_BF16, else with bfloat16 weights
 // widened to float32 in the kernel (x not rounded: closer still).
-#include "model/reference.h"
-
-#include <bertcpp/encoder.h>
-#include <bertcpp/detail/heads/heads.h>
+#include "model/reduced_precision.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
@@ -18,13 +14,7 @@ namespace {
 
 class BFloat16Reference : public ::testing::Test {
  protected:
-  static std::shared_ptr<const BertModel> model() {
-    static const auto m = std::make_shared<const BertModel>(
-        load_config(testing::kModelDir),
-        std::make_shared<const BertWeights>(BertWeights::from_tensors(
-            testing::bundled_tensors(), load_config(testing::kModelDir), Precision::BFloat16)));
-    return m;
-  }
+  static std::shared_ptr<const BertModel> model() { return testing::bundled_model_in(Precision::BFloat16); }
   SafetensorsFile ref{testing::kReferenceDir + "/mini_reference_public.safetensors"};
 };
 
@@ -63,31 +53,9 @@ TEST_F(BFloat16Reference, HiddenStatesStayCloseAndSentenceVectorsPointTheSameWay
   EXPECT_GT(worst_cosine, 0.9999);  // measured 0.999998
 }
 
-TEST_F(BFloat16Reference, FillMaskGivesHuggingFacesFirstAnswer) {
-  const nlohmann::json meta = nlohmann::json::parse(ref.metadata().at("json"));
-  const Tokenizer tokenizer(testing::kModelDir + "/vocab.txt");
-  for (size_t i = 0; i < meta["masked"].size(); ++i) {
-    const std::string text = meta["masked"][i];
-    const auto predictions = fill_mask(*model(), tokenizer, text, 1);
-    ASSERT_EQ(predictions.size(), 1u) << text;
-    EXPECT_EQ(predictions[0][0].token, meta["mask_top5"][i][0].get<std::string>()) << text;
-  }
-}
+TEST_F(BFloat16Reference, FillMaskGivesHuggingFacesFirstAnswer) { testing::expect_fill_mask_top1(*model()); }
 
-TEST(BFloat16, EncoderOptionLoadsTheModelInBFloat16) {
-  EncoderOptions options;
-  options.model_dir = testing::kModelDir;
-  const Encoder exact(options);
-  options.precision = Precision::BFloat16;
-  const Encoder fast(options);
-  EXPECT_EQ(fast.model().weights().layers[0].intermediate.precision(), Precision::BFloat16);
-  const std::vector<TextInput> texts = {{"I love data science"}, {"We went to the bank to fish"}};
-  const RowMatrix a = exact.encode(texts), b = fast.encode(texts);
-  EXPECT_GT(testing::max_diff(a, b), 0.0f);  // not float32 in disguise
-  for (Eigen::Index r = 0; r < a.rows(); ++r) {
-    EXPECT_GT(a.row(r).dot(b.row(r)) / (a.row(r).norm() * b.row(r).norm()), 0.999f) << "text " << r;
-  }
-}
+TEST(BFloat16, EncoderOptionLoadsTheModelInBFloat16) { testing::expect_encoder_loads(Precision::BFloat16, 0.999); }
 
 }  // namespace
 }  // namespace bertcpp

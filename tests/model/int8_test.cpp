@@ -2,16 +2,13 @@
 // outputs (hidden states, REDUCE_MEAN sentence vectors, fill-mask answers), the invariants of
 // float32 (same bits at any thread count and batch grouping), and what int8 refuses. Runs on
 // every kernel variant (ctest's `variants` reruns); the bounds hold for each.
-#include "model/reference.h"
+#include "model/reduced_precision.h"
 
 #include "kernels/kernels.h"
 
-#include <bertcpp/encoder.h>
-#include <bertcpp/detail/heads/heads.h>
 #include <bertcpp/detail/model/packed_linear.h>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <stdexcept>
@@ -26,13 +23,7 @@ namespace {
 constexpr float kInt8HiddenBound = 0.4f;
 constexpr double kInt8MinCosine = 0.999, kInt8MeanCosine = 0.9998;
 
-std::shared_ptr<const BertModel> int8_model() {
-  static const auto m = std::make_shared<const BertModel>(
-      load_config(testing::kModelDir),
-      std::make_shared<const BertWeights>(
-          BertWeights::from_tensors(testing::bundled_tensors(), load_config(testing::kModelDir), Precision::Int8)));
-  return m;
-}
+std::shared_ptr<const BertModel> int8_model() { return testing::bundled_model_in(Precision::Int8); }
 
 double cosine(const Eigen::RowVectorXf& a, const Eigen::RowVectorXf& b) {
   return double{a.dot(b)} / (double{a.norm()} * double{b.norm()});
@@ -80,17 +71,7 @@ TEST(Int8Reference, HiddenStatesStayCloseAndSentenceVectorsPointTheSameWay) {
   }
 }
 
-TEST(Int8Reference, FillMaskGivesHuggingFacesFirstAnswer) {
-  const SafetensorsFile ref(testing::kReferenceDir + "/mini_reference_public.safetensors");
-  const nlohmann::json meta = nlohmann::json::parse(ref.metadata().at("json"));
-  const Tokenizer tokenizer(testing::kModelDir + "/vocab.txt");
-  for (size_t i = 0; i < meta["masked"].size(); ++i) {
-    const std::string text = meta["masked"][i];
-    const auto predictions = fill_mask(*int8_model(), tokenizer, text, 1);
-    ASSERT_EQ(predictions.size(), 1u) << text;
-    EXPECT_EQ(predictions[0][0].token, meta["mask_top5"][i][0].get<std::string>()) << text;
-  }
-}
+TEST(Int8Reference, FillMaskGivesHuggingFacesFirstAnswer) { testing::expect_fill_mask_top1(*int8_model()); }
 
 // Each row is quantized on its own and each output element summed exactly, so int8 keeps
 // float32's invariant: the same bits at any thread count and whatever shares the batch.
@@ -111,18 +92,7 @@ TEST(Int8, ThreadCountAndBatchGroupingDoNotChangeABit) {
   }
 }
 
-TEST(Int8, EncoderOptionLoadsTheModelInInt8) {
-  EncoderOptions options;
-  options.model_dir = testing::kModelDir;
-  const Encoder exact(options);
-  options.precision = Precision::Int8;
-  const Encoder fast(options);
-  EXPECT_EQ(fast.model().weights().layers[0].intermediate.precision(), Precision::Int8);
-  const std::vector<TextInput> texts = {{"I love data science"}, {"We went to the bank to fish"}};
-  const RowMatrix a = exact.encode(texts), b = fast.encode(texts);
-  EXPECT_GT(testing::max_diff(a, b), 0.0f);  // not float32 in disguise
-  for (Eigen::Index r = 0; r < a.rows(); ++r) EXPECT_GT(cosine(a.row(r), b.row(r)), kInt8MinCosine) << "text " << r;
-}
+TEST(Int8, EncoderOptionLoadsTheModelInInt8) { testing::expect_encoder_loads(Precision::Int8, kInt8MinCosine); }
 
 TEST(Int8, WeightsReadBackAsQuantizedAndImpossibleSumsAreRefused) {
   const std::vector<float> w = {1.0f, -0.5f, 0.25f, 0.0f, 2.0f, -2.0f};  // [2, 3]
