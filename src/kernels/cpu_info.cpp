@@ -10,7 +10,7 @@ bool precision_fast(Precision precision) {
   switch (precision) {
     case Precision::Float32: return true;
     case Precision::BFloat16: return k.native_bf16;
-    case Precision::Int8: return k.isa != kernels::Isa::Generic && k.isa != kernels::Isa::Neon;  // SIMD integer tiles
+    case Precision::Int8: return k.gemm_s8 != kernels::find(kernels::Isa::Generic)->gemm_s8;  // SIMD integer tiles
   }
   return false;
 }

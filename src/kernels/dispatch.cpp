@@ -46,9 +46,12 @@ const Kernels kAvx512Bf16 = {Isa::Avx512Bf16,
                              avx2::crc32c_extend};
 #endif
 #if defined(BERTCPP_KERNELS_NEON)
-// int8: the generic kernel until an sdot tile exists.
+// int8: the sdot tile where the CPU has ARMv8.2's dot product, else the generic kernel.
 const Kernels kNeon = {Isa::Neon, neon::kPanelWidth, false, generic::kS8PanelWidth, false, BERTCPP_GEMM(neon),
                        BERTCPP_WIDENED_BF16(neon), BERTCPP_S8(generic), BERTCPP_ELEMENTWISE(neon), generic::halfs_to_floats, generic::crc32c_extend};
+const Kernels kNeonDotprod = {Isa::Neon, neon::kPanelWidth, false, neon_dotprod::kS8PanelWidth, false,
+                              BERTCPP_GEMM(neon), BERTCPP_WIDENED_BF16(neon), BERTCPP_S8(neon_dotprod),
+                              BERTCPP_ELEMENTWISE(neon), generic::halfs_to_floats, generic::crc32c_extend};
 #endif
 
 // Whether this CPU can run a variant (and this build has it).
@@ -67,7 +70,7 @@ const Kernels* runnable(Isa isa) {
 #endif
 #if defined(BERTCPP_KERNELS_NEON)
     case Isa::Neon:
-      return f.neon ? &kNeon : nullptr;
+      return !f.neon ? nullptr : f.dotprod ? &kNeonDotprod : &kNeon;
 #endif
     default:
       return nullptr;

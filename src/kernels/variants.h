@@ -50,6 +50,7 @@ BERTCPP_S8_KERNELS(avx512_bf16)
 #endif
 #if defined(__aarch64__)
 BERTCPP_KERNEL_VARIANT(neon)
+BERTCPP_S8_KERNELS(neon_dotprod)  // the NEON variant's int8 where the CPU has sdot
 #endif
 
 #undef BERTCPP_KERNEL_VARIANT

@@ -56,7 +56,7 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16
                                                         &tile_bf16<4>};
 
 // int8: R rows x one panel of 8 columns, plain int32 arithmetic (the exact definition the
-// other variants are tested against); ARM64 runs it too until it has an sdot tile.
+// other variants are tested against); ARM64 CPUs without sdot run it too.
 template <int R>
 void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
              const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
