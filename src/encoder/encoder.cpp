@@ -58,14 +58,7 @@ TokenBatch pack(const std::vector<Encoding>& encodings, const std::vector<size_t
 
 // bert-as-service's layer numbering: -1 is the last encoder layer, k >= 0 is layer k (0-based).
 // Returns the hidden_states index (0 = embeddings, N = last layer).
-int hidden_state_index(int layer, int num_layers) {
-  if (layer < -num_layers || layer >= num_layers) {
-    throw std::invalid_argument("pooling layer " + std::to_string(layer) + " is outside [" +
-                                std::to_string(-num_layers) + ", " + std::to_string(num_layers - 1) +
-                                "] for a model with " + std::to_string(num_layers) + " layers");
-  }
-  return layer < 0 ? num_layers + 1 + layer : layer + 1;
-}
+int hidden_state_index(int layer, int num_layers) { return encoder_layer(layer, num_layers, "pooling layer") + 1; }
 
 // Ids index the word embeddings: a vocab larger than the matrix would read past it, so it
 // belongs to another model. A smaller one is how added tokens and resized embeddings look

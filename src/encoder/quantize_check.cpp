@@ -4,6 +4,7 @@
 #include <bertcpp/detail/model/bert_model.h>
 #include <bertcpp/detail/model/family.h>
 #include <bertcpp/detail/model/token_batch.h>
+#include <bertcpp/detail/model/weights.h>
 
 #include <algorithm>
 #include <cmath>
@@ -71,8 +72,9 @@ QuantizeReport quantize_check(const Encoder& exact, const std::vector<TextInput>
   }
   report.hidden_max_diff = report.layer_max_diff.empty() ? 0.0f : report.layer_max_diff.back();
   report.hidden_mean_diff = report.layer_mean_diff.empty() ? 0.0 : report.layer_mean_diff.back();
-  const int L = config.num_hidden_layers;
-  for (int layer : options.float_layers) report.float_layers.push_back(layer < 0 ? L + layer : layer);
+  for (int layer : options.float_layers) {
+    report.float_layers.push_back(encoder_layer(layer, config.num_hidden_layers, "float_layers: layer"));
+  }
   std::sort(report.float_layers.begin(), report.float_layers.end());
   report.float_layers.erase(std::unique(report.float_layers.begin(), report.float_layers.end()), report.float_layers.end());
   return report;

@@ -73,16 +73,21 @@ struct PackJob {
 
 }  // namespace
 
+int encoder_layer(int layer, int num_layers, const std::string& what) {
+  if (layer < -num_layers || layer >= num_layers) {
+    throw std::invalid_argument(what + " " + std::to_string(layer) + " is outside [" + std::to_string(-num_layers) + ", " +
+                                std::to_string(num_layers - 1) + "] for a model with " + std::to_string(num_layers) +
+                                " layers");
+  }
+  return layer < 0 ? num_layers + layer : layer;
+}
+
 BertWeights BertWeights::from_tensors(TensorMap tensors, const BertConfig& config, Precision precision,
                                       const std::vector<int>& float_layers) {
   const int L = config.num_hidden_layers;
   std::vector<Precision> layer_precision(static_cast<size_t>(std::max(L, 0)), precision);
   for (int layer : float_layers) {
-    if (layer < -L || layer >= L) {
-      throw std::invalid_argument("float_layers: layer " + std::to_string(layer) + " is outside [" + std::to_string(-L) +
-                                  ", " + std::to_string(L - 1) + "] (num_hidden_layers = " + std::to_string(L) + ")");
-    }
-    layer_precision[static_cast<size_t>(layer < 0 ? L + layer : layer)] = Precision::Float32;
+    layer_precision[static_cast<size_t>(encoder_layer(layer, L, "float_layers: layer"))] = Precision::Float32;
   }
   BertWeights w;
   w.tensors = std::move(tensors);

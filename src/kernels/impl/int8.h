@@ -15,7 +15,8 @@
 // their resolution. The cost here is one vpsignb per row and vector, and |x| per row.)
 // The int32 sums are therefore the exact integers on every variant and every thread count, and
 // the epilogue below is one piece of code with contraction off: the float32 result of a
-// product without activation is the same bits on every variant.
+// product without activation is the same bits on every variant. (The VNNI tile does the same
+// operations in the same order in registers; int8_kernels_test compares every variant's bits.)
 #pragma once
 
 #include <cstdint>

@@ -16,9 +16,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace bertcpp {
+
+// An encoder layer as users number it (bert-as-service's pooling layers, float_layers): k >= 0
+// is layer k, -1 the last. Returns the 0-based layer; std::invalid_argument starting with
+// `what` for a layer outside [-num_layers, num_layers - 1].
+int encoder_layer(int layer, int num_layers, const std::string& what);
 
 // y = x W^T + b, W: [out, in] row-major.
 struct LinearWeights {
