@@ -58,6 +58,8 @@ struct Kernels {
   // Values pack_bf16 writes for W [out, in], in this variant's layout.
   size_t (*bf16_count)(int64_t out, int64_t in);
   void (*pack_bf16)(const float* w, int64_t w_stride, int64_t out, int64_t in, bf16* packed);
+  // B [k, n] row-major (attention's V) -> what pack_bf16 writes for B^T [n, k].
+  void (*pack_bf16_rows)(const float* b, int64_t b_stride, int64_t k, int64_t n, bf16* packed);
   // The weight element W[o, i] back from the packed form (tests, introspection).
   float (*bf16_weight)(const bf16* packed, int64_t in, int64_t o, int64_t i);
   // native_bf16: x is first rounded to bfloat16 rows of x_bf16_stride(k) values by round_rows,

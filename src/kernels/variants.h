@@ -13,6 +13,7 @@
             const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel, int activation); \
   size_t bf16_count(int64_t out, int64_t in);                                                                      \
   void pack_bf16(const float* w, int64_t w_stride, int64_t out, int64_t in, bf16* packed);                         \
+  void pack_bf16_rows(const float* b, int64_t b_stride, int64_t k, int64_t n, bf16* packed);                       \
   float bf16_weight(const bf16* packed, int64_t in, int64_t o, int64_t i);                                         \
   int64_t x_bf16_stride(int64_t k);                                                                                \
   void round_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bf16* out, int64_t out_stride);       \

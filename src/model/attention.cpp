@@ -1,6 +1,5 @@
 #include "model/attention.h"
 
-#include <algorithm>
 
 namespace bertcpp::detail {
 
@@ -8,8 +7,7 @@ AttentionScratch::AttentionScratch(int64_t max_len, int64_t d, bool bf16_product
     : kernels(&kernels::active()),
       bf16(bf16_products && kernels->native_bf16),
       keys(kernels::aligned<float>(kernels::packed_count(max_len, d, kernels->panel))),
-      values(kernels::aligned<float>(std::max(static_cast<size_t>(d * max_len),  // V^T, for bfloat16
-                                              kernels::packed_count(d, max_len, kernels->panel)))),
+      values(kernels::aligned<float>(kernels::packed_count(d, max_len, kernels->panel))),
       scores(kernels::aligned<float>(static_cast<size_t>(max_len * max_len))) {
   if (!bf16) return;
   keys_bf16 = kernels::aligned<kernels::bf16>(kernels->bf16_count(max_len, d));
@@ -31,12 +29,8 @@ void attend_bf16(const float* q, int64_t q_stride, int64_t queries, const float*
   K.gemm_bf16(scratch.queries_bf16.get(), q_row, queries, scratch.keys_bf16.get(), d, len, nullptr, scores, len, 0,
               kernels::panel_count(len, K.panel), kernels::kNone);
   K.softmax(scores, queries, len, len, scale);
-  // V^T [d, len] is the weight of P V; pack_bf16 reads a weight's rows, so V is turned first.
-  float* vt = scratch.values.get();
-  for (int64_t j = 0; j < len; ++j) {
-    for (int64_t c = 0; c < d; ++c) vt[c * len + j] = v[j * kv_stride + c];
-  }
-  K.pack_bf16(vt, len, d, len, scratch.values_bf16.get());
+  // V [len, d] is B of context = P V as it stands, as in float32.
+  K.pack_bf16_rows(v, kv_stride, len, d, scratch.values_bf16.get());
   const int64_t p_row = K.x_bf16_stride(len);
   K.round_rows(scores, len, queries, len, scratch.scores_bf16.get(), p_row);
   K.gemm_bf16(scratch.scores_bf16.get(), p_row, queries, scratch.values_bf16.get(), len, d, nullptr, context,

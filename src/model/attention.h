@@ -23,9 +23,9 @@ struct AttentionScratch {
   const kernels::Kernels* kernels;
   bool bf16;                       // can run the products in bfloat16 (asked for, and native here)
   kernels::Aligned<float> keys;    // K packed as the weight of Q K^T
-  kernels::Aligned<float> values;  // V packed as B of P V, or V^T before bfloat16 packs it
+  kernels::Aligned<float> values;  // V packed as B of P V
   kernels::Aligned<float> scores;  // max_len x max_len
-  // bf16 only: K and V^T packed, and the rows of Q and of the probabilities rounded.
+  // bf16 only: K and V packed, and the rows of Q and of the probabilities rounded.
   kernels::Aligned<kernels::bf16> keys_bf16, values_bf16, queries_bf16, scores_bf16;
 };
 

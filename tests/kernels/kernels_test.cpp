@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace bertcpp::kernels {
@@ -133,6 +134,61 @@ TEST_P(Variant, PackedWeightsReadBack) {
     for (int64_t i = 0; i < in; ++i) {
       ASSERT_EQ(k().bf16_weight(packed.get(), in, o, i), from_bf16(to_bf16(w[o * in + i])));
       ASSERT_EQ(packed_weight(packed32.get(), in, k().panel, o, i), w[o * in + i]);
+    }
+  }
+}
+
+// Attention packs V [len, d] from its rows (pack_rows, pack_bf16_rows) and K as a weight: the
+// two routes must lay out the same panels, padding included, for every split of the shape.
+TEST_P(Variant, PackingRowsEqualsPackingTheTranspose) {
+  for (const auto& [rows, cols, stride] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {7, 19, 21}, {64, 64, 64},
+                                           {33, 45, 50}, {512, 64, 2304}, {3, 97, 100}}) {
+    const auto b = random_floats(static_cast<size_t>(rows * stride), 12);
+    std::vector<float> t(static_cast<size_t>(cols * rows));  // B^T [cols, rows]
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t c = 0; c < cols; ++c) t[c * rows + i] = b[i * stride + c];
+    }
+    const size_t n32 = packed_count(cols, rows, k().panel), n16 = k().bf16_count(cols, rows);
+    Aligned<float> from_rows = aligned<float>(n32), from_t = aligned<float>(n32);
+    Aligned<bf16> from_rows16 = aligned<bf16>(n16), from_t16 = aligned<bf16>(n16);
+    std::memset(from_rows.get(), 0xAB, n32 * sizeof(float));
+    std::memset(from_t.get(), 0xCD, n32 * sizeof(float));
+    std::memset(from_rows16.get(), 0xAB, n16 * sizeof(bf16));
+    std::memset(from_t16.get(), 0xCD, n16 * sizeof(bf16));
+    k().pack_rows(b.data(), stride, rows, cols, from_rows.get());
+    k().pack(t.data(), rows, cols, rows, from_t.get());
+    k().pack_bf16_rows(b.data(), stride, rows, cols, from_rows16.get());
+    k().pack_bf16(t.data(), rows, cols, rows, from_t16.get());
+    EXPECT_EQ(std::memcmp(from_rows.get(), from_t.get(), n32 * sizeof(float)), 0) << rows << "x" << cols;
+    EXPECT_EQ(std::memcmp(from_rows16.get(), from_t16.get(), n16 * sizeof(bf16)), 0) << rows << "x" << cols;
+  }
+}
+
+// Packing rounds as to_bf16 does on the values where roundings differ: ties, subnormals (which
+// vcvtne2ps2bf16 would flush), infinities, NaN (kept a NaN), signed zeros.
+TEST_P(Variant, PackedBfloat16RoundsEdgeValuesAsToBf16) {
+  auto bits = [](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+  };
+  const std::vector<float> edge = {0.0f, -0.0f, bits(0x00000001), bits(0x807FFFFF), bits(0x00008000), bits(0x00018000),
+                                   bits(0x3F808000), bits(0x3F818000), bits(0x3F807FFF), bits(0x7F7FFFFF),
+                                   INFINITY, -INFINITY, NAN, bits(0xFF800001), 1.0f / 3, -65504.0f, 1e-40f};
+  const int64_t out = 3, in = static_cast<int64_t>(edge.size());  // each row: the edge values, rotated
+  std::vector<float> w(static_cast<size_t>(out * in));
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t i = 0; i < in; ++i) w[o * in + i] = edge[(i + o) % in];
+  }
+  Aligned<bf16> packed = aligned<bf16>(k().bf16_count(out, in));
+  k().pack_bf16(w.data(), in, out, in, packed.get());
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t i = 0; i < in; ++i) {
+      const float got = k().bf16_weight(packed.get(), in, o, i), want = from_bf16(to_bf16(w[o * in + i]));
+      uint32_t g, e;
+      std::memcpy(&g, &got, sizeof g);
+      std::memcpy(&e, &want, sizeof e);
+      ASSERT_EQ(g, e) << "row " << o << " value " << i;
     }
   }
 }

@@ -72,6 +72,16 @@ void pack_plain_bf16(const float* w, int64_t w_stride, int64_t out, int64_t in, 
   }
 }
 template <int64_t P>
+void pack_plain_bf16_from_rows(const float* b, int64_t b_stride, int64_t k, int64_t n, bf16* packed) {
+  for (int64_t p = 0; p < panels_of(n, P); ++p) {
+    const int64_t cols = imin(P, n - p * P);
+    bf16* panel = packed + p * P * k;
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t c = 0; c < P; ++c) panel[i * P + c] = c < cols ? round_bf16(b[i * b_stride + p * P + c]) : 0;
+    }
+  }
+}
+template <int64_t P>
 float plain_bf16_weight(const bf16* packed, int64_t in, int64_t o, int64_t i) {
   return widen_bf16(packed[((o / P) * in + i) * P + o % P]);
 }

@@ -133,18 +133,58 @@ constexpr void (*kS8Activate)(float*, int64_t, int) = avx512::activate;
 
 size_t bf16_count(int64_t out, int64_t in) { return static_cast<size_t>(panels_of(out, P) * P * even(in)); }
 
+// Packing runs per head in attention (K and V, every call), so it is vectorized. Weights and
+// K/V round with round_bf16's integer formula rather than vcvtne2ps2bf16, which flushes
+// subnormal inputs to zero: the packed values are the other variants' to the bit.
+namespace {
+__m256i round_bf16x16(__m512 v) {
+  const __m512i u = _mm512_castps_si512(v);
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), odd)), 16);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7FFFFFFF)),
+                                                _mm512_set1_epi32(0x7F800000));
+  const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+  return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, nan, quiet));
+}
+}  // namespace
+
 void pack_bf16(const float* w, int64_t w_stride, int64_t out, int64_t in, bf16* packed) {
+  // As 32-bit units a panel is [pairs][P], column c's pair k at k * P + c: a row of W is rounded
+  // 16 values (8 pairs) at a time and its pairs dealt to its column; past `in` the loads read 0.
   const int64_t pairs = even(in) / 2;
   for (int64_t p = 0; p < panels_of(out, P); ++p) {
-    bf16* panel = packed + p * P * even(in);
+    uint32_t* panel = reinterpret_cast<uint32_t*>(packed + p * P * even(in));
     for (int64_t c = 0; c < P; ++c) {
       const int64_t o = p * P + c;
-      const float* row = w + o * w_stride;
-      // Column c's pair (k, k+1) sits at 2 * (c mod 16) within the half of the step it falls in.
-      bf16* column = panel + (c / 16) * P + 2 * (c % 16);
-      for (int64_t k = 0; k < pairs; ++k) {
-        column[k * 2 * P] = o < out ? round_bf16(row[2 * k]) : 0;
-        column[k * 2 * P + 1] = o < out && 2 * k + 1 < in ? round_bf16(row[2 * k + 1]) : 0;
+      const float* src = w + (o < out ? o : 0) * w_stride;
+      for (int64_t i = 0; i < in; i += 16) {
+        const auto m = static_cast<__mmask16>(o >= out ? 0 : in - i >= 16 ? 0xFFFF : (1u << (in - i)) - 1);
+        alignas(32) uint32_t eight[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(eight), round_bf16x16(_mm512_maskz_loadu_ps(m, src + i)));
+        for (int64_t u = 0; u < 8 && i / 2 + u < pairs; ++u) panel[(i / 2 + u) * P + c] = eight[u];
+      }
+    }
+  }
+}
+
+void pack_bf16_rows(const float* b, int64_t b_stride, int64_t k, int64_t n, bf16* packed) {
+  // Pair step j of a panel interleaves rows 2j and 2j + 1 of B: 16 columns per vpermw.
+  const int64_t pairs = even(k) / 2;
+  alignas(64) static constexpr int16_t kInterleave[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
+                                                          8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+  const __m512i interleave = _mm512_load_si512(kInterleave);
+  for (int64_t p = 0; p < panels_of(n, P); ++p) {
+    const int64_t cols = imin(P, n - p * P);
+    bf16* panel = packed + p * P * even(k);
+    for (int64_t half = 0; half < 2; ++half) {
+      const int64_t c = cols - 16 * half;
+      const auto m = static_cast<__mmask16>(c >= 16 ? 0xFFFF : c <= 0 ? 0 : (1u << c) - 1);
+      for (int64_t j = 0; j < pairs; ++j) {
+        const float* first = b + 2 * j * b_stride + p * P + 16 * half;
+        const __m256i lo = round_bf16x16(_mm512_maskz_loadu_ps(m, first));
+        const __m256i hi = 2 * j + 1 < k ? round_bf16x16(_mm512_maskz_loadu_ps(m, first + b_stride)) : _mm256_setzero_si256();
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        _mm512_store_si512(panel + j * 2 * P + half * 16 * 2, _mm512_permutexvar_epi16(interleave, both));
       }
     }
   }
