@@ -13,6 +13,8 @@ namespace bertcpp::kernels::avx512 {
 
 namespace {
 
+#include "kernels/x86_avx512/panel_edges.h"
+
 using V = float __attribute__((vector_size(64)));
 using VI = int32_t __attribute__((vector_size(64)));
 
@@ -28,10 +30,8 @@ inline __m512 load_w(const bf16* p) {  // 16 bfloat16 -> 16 float32: the upper h
 template <int R, typename W>
 void tile(const float* x, int64_t x_stride, const W* panel, int64_t K, const float* bias, int cols, float* y,
           int64_t y_stride) {
-  const auto lo = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-  const auto hi = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-  const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
-  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
+  const PanelEdges edges = panel_edges(cols);
+  const __m512 b0 = bias_lo(bias, edges), b1 = bias_hi(bias, edges);
   __m512 acc[R][2];
   for (int i = 0; i < R; ++i) {
     acc[i][0] = b0;
@@ -46,10 +46,7 @@ void tile(const float* x, int64_t x_stride, const W* panel, int64_t K, const flo
       acc[i][1] = _mm512_fmadd_ps(a, w1, acc[i][1]);
     }
   }
-  for (int i = 0; i < R; ++i) {
-    _mm512_mask_storeu_ps(y + i * y_stride, lo, acc[i][0]);
-    _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, acc[i][1]);
-  }
+  for (int i = 0; i < R; ++i) store_row(y + i * y_stride, edges, acc[i][0], acc[i][1]);
 }
 
 #include "kernels/impl/tile_wrappers.inc"  // tile_f32<R>, tile_bf16<R>

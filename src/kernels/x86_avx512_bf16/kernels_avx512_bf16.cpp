@@ -14,6 +14,8 @@ namespace bertcpp::kernels::avx512_bf16 {
 
 namespace {
 
+#include "kernels/x86_avx512/panel_edges.h"
+
 constexpr int64_t P = 32;
 constexpr int kTileRows = 12;
 
@@ -22,10 +24,8 @@ inline int64_t even(int64_t k) { return (k + 1) / 2 * 2; }  // rows are padded t
 template <int R>
 void tile(const bf16* x, int64_t x_stride, const bf16* panel, int64_t pairs, const float* bias, int cols, float* y,
           int64_t y_stride) {
-  const auto lo = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-  const auto hi = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-  const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
-  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
+  const PanelEdges edges = panel_edges(cols);
+  const __m512 b0 = bias_lo(bias, edges), b1 = bias_hi(bias, edges);
   __m512 acc[R][2];
   for (int i = 0; i < R; ++i) {
     acc[i][0] = b0;
@@ -43,10 +43,7 @@ void tile(const bf16* x, int64_t x_stride, const bf16* panel, int64_t pairs, con
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], a, w1);
     }
   }
-  for (int i = 0; i < R; ++i) {
-    _mm512_mask_storeu_ps(y + i * y_stride, lo, acc[i][0]);
-    _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, acc[i][1]);
-  }
+  for (int i = 0; i < R; ++i) store_row(y + i * y_stride, edges, acc[i][0], acc[i][1]);
 }
 
 template <int R>
@@ -101,18 +98,15 @@ __attribute__((optimize("fp-contract=off"))) void tile_s8(const int8_t* x, int64
   }
   const int8_t* sums = panel + groups * 4 * P;
   const __m512i s0 = _mm512_loadu_si512(sums), s1 = _mm512_loadu_si512(sums + 64);
-  const auto lo = static_cast<__mmask16>(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-  const auto hi = static_cast<__mmask16>(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-  const __m512 b0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
-  const __m512 b1 = bias ? _mm512_maskz_loadu_ps(hi, bias + 16) : _mm512_setzero_ps();
+  const PanelEdges edges = panel_edges(cols);
+  const __m512 b0 = bias_lo(bias, edges), b1 = bias_hi(bias, edges);
   const __m512 ws0 = _mm512_loadu_ps(w_scale), ws1 = _mm512_loadu_ps(w_scale + 16);  // zero-padded to P
 #pragma GCC unroll 12
   for (int i = 0; i < R; ++i) {
     const __m512 xs = _mm512_set1_ps(x_scale[i]);
     const __m512 y0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc0[i], s0)) * (xs * ws0) + b0;
     const __m512 y1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc1[i], s1)) * (xs * ws1) + b1;
-    _mm512_mask_storeu_ps(y + i * y_stride, lo, y0);
-    _mm512_mask_storeu_ps(y + i * y_stride + 16, hi, y1);
+    store_row(y + i * y_stride, edges, y0, y1);
   }
 }
 template <int R>
