@@ -114,15 +114,23 @@ __attribute__((optimize("fp-contract=off"))) void quantize_rows_of(const float* 
     for (int j = 0; j < L; ++j) absmax = m[j] > absmax ? m[j] : absmax;
     const float inv = absmax > 0.0f ? 127.0f / absmax : 0.0f;
     scale[r] = absmax / 127.0f;
-    for (int64_t i = 0; i < k; i += L) {
+    auto quantize = [&](int64_t i) {
       const VF v = at(i) * inv;
       const VF half = v < 0.0f ? VF{} - 0.5f : VF{} + 0.5f;  // half away from zero by truncation
       VS n = __builtin_convertvector(v + half, VS);
       n = n > 127 ? VS{} + 127 : n;
       n = n < -127 ? VS{} - 127 : n;
       n = v == v ? n : VS{};                                    // NaN (inf x 0) becomes 0
-      const VQ b = __builtin_convertvector(n + bias, VQ);       // the low byte: u8 as the same bits
-      std::memcpy(q + i, &b, static_cast<size_t>(k - i < L ? k - i : L));
+      return __builtin_convertvector(n + bias, VQ);             // the low byte: u8 as the same bits
+    };
+    int64_t i = 0;
+    for (; i < body; i += L) {  // a constant-size copy: a variable one was a memcpy call per vector
+      const VQ b = quantize(i);
+      std::memcpy(q + i, &b, sizeof b);
+    }
+    if (i < k) {
+      const VQ b = quantize(i);
+      std::memcpy(q + i, &b, static_cast<size_t>(k - i));
     }
     for (int64_t i = k; i < out_stride; ++i) q[i] = static_cast<int8_t>(static_cast<uint8_t>(bias));
   }
