@@ -22,7 +22,7 @@ constexpr int64_t P = 16;
 
 template <int R>
 void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
-             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
+             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride, int activation) {
   int32x4_t acc[R][4];
   for (int i = 0; i < R; ++i) {
     for (int j = 0; j < 4; ++j) acc[i][j] = vdupq_n_s32(0);
@@ -45,13 +45,12 @@ void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8
   for (int i = 0; i < R; ++i) {
     for (int j = 0; j < 4; ++j) vst1q_s32(sums + i * P + 4 * j, acc[i][j]);
   }
-  for (int i = 0; i < R; ++i) dequantize_row<V, VI, P>(sums + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
+  finish_s8_rows<V, VI, P>(sums, R, x_scale, w_scale, bias, cols, y, y_stride, activation);
 }
 constexpr S8TileFn kS8Tiles[6] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>, &tile_s8<4>, &tile_s8<5>, &tile_s8<6>};
 
 }  // namespace
 
-constexpr void (*kS8Activate)(float*, int64_t, int) = neon::activate;
 #include "kernels/impl/int8_entry_points.inc"  // kS8PanelWidth, pack_s8, quantize_rows, gemm_s8
 
 }  // namespace bertcpp::kernels::neon_dotprod

@@ -59,7 +59,7 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16
 // other variants are tested against); ARM64 CPUs without sdot run it too.
 template <int R>
 void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
-             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
+             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride, int activation) {
   int32_t acc[R * P] = {};
   for (int64_t g = 0; g < groups; ++g) {
     const int8_t* w = panel + g * 4 * P;
@@ -70,9 +70,7 @@ void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8
       }
     }
   }
-  for (int i = 0; i < R; ++i) {
-    dequantize_row<V, VI, P>(acc + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
-  }
+  finish_s8_rows<V, VI, P>(acc, R, x_scale, w_scale, bias, cols, y, y_stride, activation);
 }
 constexpr S8TileFn kS8Tiles[kTileRows] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>, &tile_s8<4>};
 
@@ -80,7 +78,6 @@ constexpr S8TileFn kS8Tiles[kTileRows] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>,
 
 #include "kernels/impl/entry_points.inc"  // kPanelWidth, pack, gemm, bf16, element-wise
 
-constexpr void (*kS8Activate)(float*, int64_t, int) = activate;
 #include "kernels/impl/int8_entry_points.inc"  // kS8PanelWidth, pack_s8, quantize_rows, gemm_s8
 
 }  // namespace bertcpp::kernels::generic

@@ -136,12 +136,22 @@ __attribute__((optimize("fp-contract=off"))) void quantize_rows_of(const float* 
   }
 }
 
-// An int8 tile: up to the variant's row count x one panel, its int32 sums handed to `finish`.
+// A tile's rows of int32 sums -> y: dequantized (dequantize_row), then activated while in L1.
+template <typename V, typename VI, int64_t P>
+void finish_s8_rows(const int32_t* sums, int rows, const float* x_scale, const float* w_scale, const float* bias,
+                    int cols, float* y, int64_t y_stride, int activation) {
+  for (int i = 0; i < rows; ++i) {
+    dequantize_row<V, VI, P>(sums + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
+    activate_row<V>(y + i * y_stride, cols, activation);
+  }
+}
+
+// An int8 tile: up to the variant's row count x one panel, y = act(dequantized sums).
 using S8TileFn = void (*)(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel,
                           int64_t groups, const float* w_scale, const float* bias, int cols, float* y,
-                          int64_t y_stride);
+                          int64_t y_stride, int activation);
 
-template <int64_t P, int TileRows, void (*Activate)(float*, int64_t, int)>
+template <int64_t P, int TileRows>
 void run_s8_tiles(const S8TileFn* tiles, const int8_t* x, int64_t x_stride, const float* x_scale, int64_t rows,
                   const int8_t* packed, const float* w_scale, int64_t k, int64_t n, const float* bias, float* y,
                   int64_t y_stride, int64_t first_panel, int64_t end_panel, int activation) {
@@ -153,12 +163,8 @@ void run_s8_tiles(const S8TileFn* tiles, const int8_t* x, int64_t x_stride, cons
       const float* panel_bias = bias ? bias + p * P : nullptr;
       for (int64_t r = r0; r < r1; r += TileRows) {
         const int tile_rows = static_cast<int>(imin(TileRows, r1 - r));
-        float* tile_y = y + r * y_stride + p * P;
         tiles[tile_rows - 1](x + r * x_stride, x_stride, x_scale + r, packed + p * L.panel_bytes(), L.k4 / 4,
-                             w_scale + p * P, panel_bias, cols, tile_y, y_stride);
-        if (activation >= 0) {  // while the tile is still in L1
-          for (int i = 0; i < tile_rows; ++i) Activate(tile_y + i * y_stride, cols, activation);
-        }
+                             w_scale + p * P, panel_bias, cols, y + r * y_stride + p * P, y_stride, activation);
       }
     }
   }

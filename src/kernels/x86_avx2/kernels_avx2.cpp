@@ -72,7 +72,7 @@ constexpr TileFn<float, bf16> kBf16Tiles[kTileRows] = {&tile_bf16<1>, &tile_bf16
 // 2 panel vectors, the ones, x and |x| fit the 16 registers.
 template <int R>
 void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8_t* panel, int64_t groups,
-             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride) {
+             const float* w_scale, const float* bias, int cols, float* y, int64_t y_stride, int activation) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i lo[R], hi[R];
 #pragma GCC unroll 4
@@ -100,7 +100,7 @@ void tile_s8(const int8_t* x, int64_t x_stride, const float* x_scale, const int8
     _mm256_store_si256(reinterpret_cast<__m256i*>(acc + i * P), lo[i]);
     _mm256_store_si256(reinterpret_cast<__m256i*>(acc + i * P + 8), hi[i]);
   }
-  for (int i = 0; i < R; ++i) dequantize_row<V, VI, P>(acc + i * P, x_scale[i], w_scale, bias, cols, y + i * y_stride);
+  finish_s8_rows<V, VI, P>(acc, R, x_scale, w_scale, bias, cols, y, y_stride, activation);
 }
 constexpr S8TileFn kS8Tiles[4] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>, &tile_s8<4>};
 
@@ -108,7 +108,6 @@ constexpr S8TileFn kS8Tiles[4] = {&tile_s8<1>, &tile_s8<2>, &tile_s8<3>, &tile_s
 
 #include "kernels/impl/entry_points.inc"  // kPanelWidth, pack, gemm, bf16, element-wise
 
-constexpr void (*kS8Activate)(float*, int64_t, int) = activate;
 #include "kernels/impl/int8_entry_points.inc"  // kS8PanelWidth, pack_s8, quantize_rows, gemm_s8
 
 void halfs_to_floats(const unsigned char* src, size_t n, float* dst) {
