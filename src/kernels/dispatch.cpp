@@ -14,7 +14,7 @@ namespace bertcpp::kernels {
 namespace {
 
 #define BERTCPP_GEMM(ns) ns::pack, ns::pack_rows, ns::gemm
-#define BERTCPP_WIDENED_BF16(ns) ns::bf16_count, ns::pack_bf16, ns::pack_bf16_rows, ns::bf16_weight, ns::x_bf16_stride, nullptr, ns::gemm_bf16
+#define BERTCPP_WIDENED_BF16(ns) ns::bf16_count, ns::pack_bf16, ns::pack_bf16_rows, ns::bf16_weight, ns::x_bf16_stride, nullptr, nullptr, ns::gemm_bf16
 #define BERTCPP_S8(ns) ns::pack_s8, ns::quantize_rows, ns::gemm_s8
 #define BERTCPP_ELEMENTWISE(ns) ns::activate, ns::layer_norm, ns::softmax
 
@@ -40,6 +40,7 @@ const Kernels kAvx512Bf16 = {Isa::Avx512Bf16,
                              avx512_bf16::bf16_weight,
                              avx512_bf16::x_bf16_stride,
                              avx512_bf16::round_rows,
+                             avx512_bf16::softmax_bf16,
                              avx512_bf16::gemm_bf16,
                              BERTCPP_S8(avx512_bf16),
                              BERTCPP_ELEMENTWISE(avx512),

@@ -66,6 +66,10 @@ struct Kernels {
   // then gemm_bf16 takes them. Otherwise x stays float32 and gemm_bf16 widens the weights.
   int64_t (*x_bf16_stride)(int64_t k);
   void (*round_rows)(const float* x, int64_t x_stride, int64_t rows, int64_t k, bf16* out, int64_t out_stride);
+  // native_bf16: softmax's rows (as `softmax` computes them) written straight to round_rows'
+  // form, bits and all, without the float32 pass between; x keeps the unnormalized exponentials.
+  void (*softmax_bf16)(float* x, int64_t rows, int64_t cols, int64_t stride, float scale, bf16* out,
+                       int64_t out_stride);
   void (*gemm_bf16)(const void* x, int64_t x_stride, int64_t rows, const bf16* packed, int64_t k, int64_t n,
                     const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel,
                     int activation);

@@ -17,6 +17,8 @@
   float bf16_weight(const bf16* packed, int64_t in, int64_t o, int64_t i);                                         \
   int64_t x_bf16_stride(int64_t k);                                                                                \
   void round_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bf16* out, int64_t out_stride);       \
+  void softmax_bf16(float* x, int64_t rows, int64_t cols, int64_t stride, float scale, bf16* out,                \
+                    int64_t out_stride);                                                                           \
   void gemm_bf16(const void* x, int64_t x_stride, int64_t rows, const bf16* packed, int64_t k, int64_t n,          \
                  const float* bias, float* y, int64_t y_stride, int64_t first_panel, int64_t end_panel,            \
                  int activation);                                                                                  \

@@ -28,11 +28,10 @@ void attend_bf16(const float* q, int64_t q_stride, int64_t queries, const float*
   K.round_rows(q, q_stride, queries, d, scratch.queries_bf16.get(), q_row);
   K.gemm_bf16(scratch.queries_bf16.get(), q_row, queries, scratch.keys_bf16.get(), d, len, nullptr, scores, len, 0,
               kernels::panel_count(len, K.panel), kernels::kNone);
-  K.softmax(scores, queries, len, len, scale);
+  const int64_t p_row = K.x_bf16_stride(len);
+  K.softmax_bf16(scores, queries, len, len, scale, scratch.scores_bf16.get(), p_row);
   // V [len, d] is B of context = P V as it stands, as in float32.
   K.pack_bf16_rows(v, kv_stride, len, d, scratch.values_bf16.get());
-  const int64_t p_row = K.x_bf16_stride(len);
-  K.round_rows(scores, len, queries, len, scratch.scores_bf16.get(), p_row);
   K.gemm_bf16(scratch.scores_bf16.get(), p_row, queries, scratch.values_bf16.get(), len, d, nullptr, context,
               context_stride, 0, kernels::panel_count(d, K.panel), kernels::kNone);
 }

@@ -256,6 +256,22 @@ TEST_P(Variant, SoftmaxSumsToOneAndResistsOverflow) {
   }
 }
 
+// Where the CPU multiplies bfloat16, attention takes its probabilities from softmax_bf16: the
+// bits softmax and then round_rows give, on every length (vector bodies, tails, odd lengths).
+TEST_P(Variant, SoftmaxStraightToBfloat16IsSoftmaxThenRounding) {
+  if (!k().native_bf16) GTEST_SKIP() << isa_name(GetParam()) << " has no bfloat16 products";
+  for (int64_t cols : {1, 2, 5, 16, 31, 32, 33, 64, 129, 512}) {
+    const int64_t rows = 3, stride = cols + 3, out_stride = k().x_bf16_stride(cols);
+    auto x = random_floats(static_cast<size_t>(rows * stride), 16, 8.0f);
+    std::vector<float> separate = x, fused = x;
+    std::vector<bf16> expected(static_cast<size_t>(rows * out_stride), 0xABCD), got = expected;
+    k().softmax(separate.data(), rows, cols, stride, 0.125f);
+    k().round_rows(separate.data(), stride, rows, cols, expected.data(), out_stride);
+    k().softmax_bf16(fused.data(), rows, cols, stride, 0.125f, got.data(), out_stride);
+    EXPECT_EQ(got, expected) << cols << " cols";
+  }
+}
+
 TEST_P(Variant, HalfsConvertExactlyAndChecksumsMatchThePortableOnes) {
   std::vector<unsigned char> bytes;
   for (uint32_t h = 0; h < 65536; ++h) {

@@ -179,37 +179,46 @@ void layer_norm_rows(float* y, int64_t rows, int64_t cols, int64_t y_stride, con
   }
 }
 
+// One row of softmax(row * scale) up to the division: row[i] = exp((row[i] - max) * scale);
+// returns 1 / their sum.
+template <typename V, typename VI>
+float softmax_exponentials(float* row, int64_t cols, float scale) {
+  constexpr int L = lanes<V>();
+  // The max L lanes at a time (a scalar chain of compares was a tenth of an int8 forward
+  // pass at 512 tokens); a max is the same value in any order, so every variant agrees.
+  V vm = splat<V>(row[0]);
+  int64_t i = 0;
+  for (; i + L <= cols; i += L) vm = vmax(vm, load<V>(row + i));
+  float max = hmax(vm);
+  for (; i < cols; ++i) max = row[i] > max ? row[i] : max;
+  V acc{};
+  i = 0;
+  for (; i + L <= cols; i += L) {
+    const V e = vexp<V, VI>((load<V>(row + i) - max) * scale);
+    store(row + i, e);
+    acc += e;
+  }
+  float sum = hsum(acc);
+  if (i < cols) {
+    float tail[L];
+    for (int j = 0; j < L; ++j) tail[j] = i + j < cols ? (row[i + j] - max) * scale : -100.0f;
+    const V e = vexp<V, VI>(load<V>(tail));
+    for (int j = 0; i + j < cols; ++j) {
+      row[i + j] = e[j];
+      sum += e[j];
+    }
+  }
+  return 1.0f / sum;
+}
+
 template <typename V, typename VI>
 void softmax_rows(float* x, int64_t rows, int64_t cols, int64_t stride, float scale) {
   constexpr int L = lanes<V>();
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x + r * stride;
-    // The max L lanes at a time (a scalar chain of compares was a tenth of an int8 forward
-    // pass at 512 tokens); a max is the same value in any order, so every variant agrees.
-    V vm = splat<V>(row[0]);
+    const float inv = softmax_exponentials<V, VI>(row, cols, scale);
     int64_t i = 0;
-    for (; i + L <= cols; i += L) vm = vmax(vm, load<V>(row + i));
-    float max = hmax(vm);
-    for (; i < cols; ++i) max = row[i] > max ? row[i] : max;
-    V acc{};
-    i = 0;
-    for (; i + L <= cols; i += L) {
-      const V e = vexp<V, VI>((load<V>(row + i) - max) * scale);
-      store(row + i, e);
-      acc += e;
-    }
-    float sum = hsum(acc);
-    if (i < cols) {
-      float tail[L];
-      for (int j = 0; j < L; ++j) tail[j] = i + j < cols ? (row[i + j] - max) * scale : -100.0f;
-      const V e = vexp<V, VI>(load<V>(tail));
-      for (int j = 0; i + j < cols; ++j) {
-        row[i + j] = e[j];
-        sum += e[j];
-      }
-    }
-    const float inv = 1.0f / sum;
-    for (i = 0; i + L <= cols; i += L) store(row + i, load<V>(row + i) * inv);
+    for (; i + L <= cols; i += L) store(row + i, load<V>(row + i) * inv);
     for (; i < cols; ++i) row[i] *= inv;
   }
 }

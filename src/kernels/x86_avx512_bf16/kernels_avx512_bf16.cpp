@@ -192,17 +192,31 @@ float bf16_weight(const bf16* packed, int64_t in, int64_t o, int64_t i) {
 
 int64_t x_bf16_stride(int64_t k) { return even(k); }
 
+namespace {
+// in[0, k) (times `factor` if Scaled) -> a row of x_bf16_stride(k) bfloat16: 32 values per
+// instruction, round_bf16's rounding for every normal value (vcvtne2ps2bf16 flushes subnormals).
+template <bool Scaled>
+void round_row(const float* in, int64_t k, float factor, bf16* row) {
+  const __m512 f = _mm512_set1_ps(factor);
+  auto at = [&](int64_t i) { return Scaled ? _mm512_mul_ps(_mm512_loadu_ps(in + i), f) : _mm512_loadu_ps(in + i); };
+  int64_t i = 0;
+  for (; i + 32 <= k; i += 32) {
+    const __m512bh v = _mm512_cvtne2ps_pbh(at(i + 16), at(i));
+    _mm512_storeu_si512(row + i, reinterpret_cast<__m512i>(v));
+  }
+  for (; i < k; ++i) row[i] = round_bf16(Scaled ? in[i] * factor : in[i]);
+  if (k % 2 != 0) row[k] = 0;
+}
+}  // namespace
+
 void round_rows(const float* x, int64_t x_stride, int64_t rows, int64_t k, bf16* out, int64_t out_stride) {
+  for (int64_t r = 0; r < rows; ++r) round_row<false>(x + r * x_stride, k, 1.0f, out + r * out_stride);
+}
+
+void softmax_bf16(float* x, int64_t rows, int64_t cols, int64_t stride, float scale, bf16* out, int64_t out_stride) {
   for (int64_t r = 0; r < rows; ++r) {
-    const float* in = x + r * x_stride;
-    bf16* row = out + r * out_stride;
-    int64_t i = 0;
-    for (; i + 32 <= k; i += 32) {  // 32 values per instruction, the same rounding as round_bf16
-      const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(in + i + 16), _mm512_loadu_ps(in + i));
-      _mm512_storeu_si512(row + i, reinterpret_cast<__m512i>(v));
-    }
-    for (; i < k; ++i) row[i] = round_bf16(in[i]);
-    if (k % 2 != 0) row[k] = 0;
+    float* row = x + r * stride;
+    round_row<true>(row, cols, softmax_exponentials<V, VI>(row, cols, scale), out + r * out_stride);
   }
 }
 
