@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -100,6 +103,39 @@ TEST_P(Int8Variant, SameBitsAsTheGenericVariantAndAtAnySplit) {
     const std::vector<float> act = product(k(), s, x, w, b.data(), gelu, 1);
     EXPECT_EQ(act, product(k(), s, x, w, b.data(), gelu, 3));
   }
+}
+
+// x's quantized rows end right before an inaccessible page, for every tile height: a kernel
+// that reads past its rows faults here instead of reading a neighbour's memory. (GCC 12 built
+// the ARM64 generic tile of 2 and 3 rows from vectors of four rows' bytes, which crashed
+// int8 under threads one run in two; scripts/cross-test.sh runs this suite under qemu.)
+TEST_P(Int8Variant, ReadsNothingPastItsRows) {
+  const int64_t page = sysconf(_SC_PAGESIZE), out = 40, in = 64, qs = s8_stride(in);
+  const auto w = integer_rows(out, in, in, 21);
+  std::vector<int8_t> q(static_cast<size_t>(out * in));
+  std::vector<float> w_scale(static_cast<size_t>(panel_count(out, k().s8_panel) * k().s8_panel), 0.0f);
+  quantize_rows(w.data(), in, out, in, false, q.data(), in, w_scale.data());
+  auto packed = aligned<int8_t>(s8_layout(k().s8_panel, in).bytes(out));
+  k().pack_s8(q.data(), out, in, packed.get());
+  void* map = mmap(nullptr, static_cast<size_t>(2 * page), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(mprotect(static_cast<char*>(map) + page, static_cast<size_t>(page), PROT_NONE), 0);
+  for (int64_t rows = 1; rows <= 13; ++rows) {
+    const auto x = integer_rows(rows, in, in, 22);
+    int8_t* xq = static_cast<int8_t*>(map) + page - rows * qs;  // the last row's last byte, then the guard
+    std::vector<float> x_scale(static_cast<size_t>(rows)), y(static_cast<size_t>(rows * out));
+    quantize_rows(x.data(), in, rows, in, k().s8_offset_x, xq, qs, x_scale.data());
+    k().gemm_s8(xq, qs, x_scale.data(), rows, packed.get(), w_scale.data(), in, out, nullptr, y.data(), out, 0,
+                panel_count(out, k().s8_panel), kNone);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t o = 0; o < out; ++o) {
+        int64_t sum = 0;  // integers with 127 in every row: scales of 1, so y is the exact sum
+        for (int64_t i = 0; i < in; ++i) sum += static_cast<int64_t>(x[r * in + i]) * static_cast<int64_t>(w[o * in + i]);
+        ASSERT_EQ(y[r * out + o], static_cast<float>(sum)) << rows << " rows, row " << r << " col " << o;
+      }
+    }
+  }
+  munmap(map, static_cast<size_t>(2 * page));
 }
 
 TEST_P(Int8Variant, CloseToTheFloatProduct) {

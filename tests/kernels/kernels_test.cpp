@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -114,6 +117,47 @@ TEST_P(Variant, SplittingThePanelsDoesNotChangeABit) {
     EXPECT_EQ(whole, product(k(), s, x, w, b, use_bf16, 2));
     EXPECT_EQ(whole, product(k(), s, x, w, b, use_bf16, 5));
   }
+}
+
+// x's rows end right before an inaccessible page, for every tile height (float32 and bfloat16
+// weights): a tile that reads past its rows faults here. The same bits as from an ordinary
+// buffer. (int8_kernels_test has the int8 twin, which caught a real over-read on ARM64.)
+TEST_P(Variant, ReadsNothingPastItsRows) {
+  const int64_t page = sysconf(_SC_PAGESIZE), out = 40, in = 24;
+  const auto w = random_floats(out * in, 23);
+  Aligned<float> packed = aligned<float>(packed_count(out, in, k().panel));
+  Aligned<bf16> packed16 = aligned<bf16>(k().bf16_count(out, in));
+  k().pack(w.data(), in, out, in, packed.get());
+  k().pack_bf16(w.data(), in, out, in, packed16.get());
+  const int64_t panels = panel_count(out, k().panel);
+  char* map = static_cast<char*>(
+      mmap(nullptr, static_cast<size_t>(2 * page), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(static_cast<void*>(map), MAP_FAILED);
+  ASSERT_EQ(mprotect(map + page, static_cast<size_t>(page), PROT_NONE), 0);
+  for (int64_t rows = 1; rows <= 13; ++rows) {
+    const auto x = random_floats(static_cast<size_t>(rows * in), 24);
+    float* guarded = reinterpret_cast<float*>(map + page) - rows * in;
+    std::memcpy(guarded, x.data(), x.size() * sizeof(float));
+    std::vector<float> y(static_cast<size_t>(rows * out)), expected = y;
+    k().gemm(x.data(), in, rows, packed.get(), in, out, nullptr, expected.data(), out, 0, panels, kNone);
+    k().gemm(guarded, in, rows, packed.get(), in, out, nullptr, y.data(), out, 0, panels, kNone);
+    EXPECT_EQ(y, expected) << rows << " rows, float32";
+    const int64_t xs = k().native_bf16 ? k().x_bf16_stride(in) : in;
+    const void* x16 = guarded;
+    std::vector<bf16> rounded;
+    if (k().native_bf16) {  // the rounded rows are what the tile reads: they end at the guard
+      rounded.resize(static_cast<size_t>(rows * xs));
+      k().round_rows(x.data(), in, rows, in, rounded.data(), xs);
+      bf16* at_end = reinterpret_cast<bf16*>(map + page) - rows * xs;
+      std::memcpy(at_end, rounded.data(), rounded.size() * sizeof(bf16));
+      x16 = at_end;
+    }
+    k().gemm_bf16(k().native_bf16 ? static_cast<const void*>(rounded.data()) : x.data(), xs, rows, packed16.get(), in,
+                  out, nullptr, expected.data(), out, 0, panels, kNone);
+    k().gemm_bf16(x16, xs, rows, packed16.get(), in, out, nullptr, y.data(), out, 0, panels, kNone);
+    EXPECT_EQ(y, expected) << rows << " rows, bfloat16";
+  }
+  munmap(map, static_cast<size_t>(2 * page));
 }
 
 TEST_P(Variant, AgreesWithTheGenericVariant) {
