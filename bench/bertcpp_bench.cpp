@@ -23,6 +23,7 @@
 #include <map>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -132,15 +133,18 @@ int main(int argc, char** argv) {
   std::printf("  median of %d runs after one warm-up\n", reps);
   std::fflush(stdout);
 
-  // Baselines first, each in its own process, so they never share the cores with bertcpp's runs.
+  // PyTorch first, in its own process, so that it never shares the cores with bertcpp's runs.
   std::string thread_list;
   for (int t : thread_counts) thread_list += (thread_list.empty() ? "" : ",") + std::to_string(t);
   const std::string common_args = " --shapes " + shapes_text + " --threads " + thread_list + " --reps " + std::to_string(reps);
-  BaselineResults torch, ort;
+  BaselineResults torch;
   if (!skip_torch) {
     torch = run_baseline(python + " " BERTCPP_BENCH_DIR "/baseline_torch.py" + common_args);
     if (!torch.available) std::printf("  PyTorch baseline skipped: %s\n", torch.message.c_str());
   }
+  // ONNX Runtime stays running beside this process and is timed in turns with bertcpp, run for
+  // run (timing.h), so both see the same load on a shared machine; it sleeps while bertcpp runs.
+  std::unique_ptr<BaselineServer> ort;
   if (!skip_ort) {
     if (!std::filesystem::exists(ort_modules + "/onnxruntime-node")) {
       std::printf("  ONNX Runtime baseline skipped: no %s/onnxruntime-node (see bench/README.md)\n", ort_modules.c_str());
@@ -150,23 +154,22 @@ int main(int argc, char** argv) {
       if (!std::filesystem::exists(onnx)) {
         run_baseline(python + " " BERTCPP_BENCH_DIR "/baseline_torch.py --export-onnx " + onnx);
       }
-      ort = run_baseline("NODE_PATH=" + ort_modules + " node " BERTCPP_BENCH_DIR "/baseline_ort.js --model " + onnx +
-                         common_args);
-      if (!ort.available) std::printf("  ONNX Runtime baseline skipped: %s\n", ort.message.c_str());
       // Its int8 twin: the same model dynamically quantized as onnxruntime's quantize_dynamic does.
       const std::string onnx_int8 = BERTCPP_BENCH_BUILD_DIR "/bert-base-random-int8.onnx";
-      if (ort.available && !skip_int8) {
-        if (!std::filesystem::exists(onnx_int8)) {
-          run_baseline(python + " " BERTCPP_BENCH_DIR "/quantize_onnx_int8.py " + onnx + " " + onnx_int8);
-        }
-        const BaselineResults int8 = run_baseline("NODE_PATH=" + ort_modules + " node " BERTCPP_BENCH_DIR
-                                                  "/baseline_ort.js --kind bert_int8 --model " + onnx_int8 + common_args);
-        ort.values.insert(int8.values.begin(), int8.values.end());
+      if (!skip_int8 && !std::filesystem::exists(onnx_int8)) {
+        run_baseline(python + " " BERTCPP_BENCH_DIR "/quantize_onnx_int8.py " + onnx + " " + onnx_int8);
+      }
+      ort = std::make_unique<BaselineServer>("NODE_PATH=" + ort_modules + " node " BERTCPP_BENCH_DIR
+                                             "/baseline_ort.js --serve --model " + onnx +
+                                             (skip_int8 ? "" : " --int8-model " + onnx_int8));
+      if (!ort->available()) {
+        std::printf("  ONNX Runtime baseline skipped: %s\n", ort->message().c_str());
+        ort.reset();
       }
     }
   }
   if (torch.available) std::printf("  baseline torch %s (%s)\n", torch.version.c_str(), python.c_str());
-  if (ort.available) std::printf("  baseline onnxruntime-node %s\n", ort.version.c_str());
+  if (ort) std::printf("  baseline onnxruntime-node %s, timed in turns with bertcpp\n", ort->version().c_str());
 
   std::printf("\n== fp32 GEMM peak: [1024,768] x [3072,768]^T ==\n");
   std::vector<double> peak(thread_counts.size());
@@ -211,30 +214,45 @@ int main(int argc, char** argv) {
               config.hidden_size, config.num_attention_heads, config.intermediate_size, load_seconds);
   std::printf("  %-7s %3s | %9s %9s %7s | %9s %9s %8s | %9s %9s %8s\n", "shape", "thr", "ms/batch", "tokens/s",
               "%peak", "torch t/s", "torch ms", "vs torch", "ORT t/s", "ORT ms", "vs ORT");
-  // Median seconds of one full forward pass of `batch` on `threads` threads.
-  auto forward_seconds = [&](const BertModel& m, const TokenBatch& batch, int threads) {
+  // Median seconds of one full forward pass of `batch` on `threads` threads and, when ONNX
+  // Runtime runs `ort_kind`, its median on the same shape, timed in turns with ours.
+  auto time_forward = [&](const BertModel& m, const TokenBatch& batch, const Shape& shape, int threads,
+                          const char* ort_kind) -> std::pair<double, std::optional<double>> {
     ForwardOptions options;
     options.threads = threads;
-    return median_seconds(reps, [&] { m.forward(batch, options); });
+    auto forward = [&] { m.forward(batch, options); };
+    if (ort) {
+      try {
+        return paired_median_seconds(reps, [&] { return seconds_once(forward); },
+                                     [&] { return ort->run_once(ort_kind, shape.name(), threads); });
+      } catch (const std::runtime_error& e) {
+        std::printf("  (ONNX Runtime %s on %s: %s)\n", ort_kind, shape.name().c_str(), e.what());
+      }
+    }
+    return {median_seconds(reps, forward), std::nullopt};
   };
-  std::map<std::string, double> tokens_per_second;
+  std::map<std::string, double> tokens_per_second, ort_seconds;
   for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
     const int threads = thread_counts[ti];
     for (const Shape& shape : shapes) {
+      const std::string key = shape.name() + "/" + std::to_string(threads);
       const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
-      const double seconds = forward_seconds(*model, batch, threads);
-      const double tps = batch.num_tokens() / seconds;
-      tokens_per_second[shape.name() + "/" + std::to_string(threads)] = tps;
+      const auto [seconds, ort_time] = time_forward(*model, batch, shape, threads, "bert");
+      const double tokens = batch.num_tokens();
+      tokens_per_second[key] = tokens / seconds;
       const double gflops = forward_flops(config, batch, config.num_hidden_layers) / seconds / 1e9;
-      std::printf("  %-7s %3d | %9.1f %9.1f %6.1f%% |", shape.name().c_str(), threads, seconds * 1e3, tps,
+      std::printf("  %-7s %3d | %9.1f %9.1f %6.1f%% |", shape.name().c_str(), threads, seconds * 1e3, tokens / seconds,
                   100.0 * gflops / peak[ti]);
-      for (const BaselineResults* base : {&torch, &ort}) {
-        if (const double* t = base->find("bert/" + shape.name() + "/" + std::to_string(threads))) {
-          std::printf(" %9.1f %9.1f %7.2fx |", batch.num_tokens() / *t, *t * 1e3, *t / seconds);
+      auto print_baseline = [&](const double* t) {
+        if (t != nullptr) {
+          std::printf(" %9.1f %9.1f %7.2fx |", tokens / *t, *t * 1e3, *t / seconds);
         } else {
           std::printf(" %9s %9s %8s |", "-", "-", "-");
         }
-      }
+      };
+      print_baseline(torch.find("bert/" + key));
+      if (ort_time) ort_seconds[key] = *ort_time;
+      print_baseline(ort_time ? &*ort_time : nullptr);
       std::printf("\n");
       std::fflush(stdout);
     }
@@ -267,27 +285,31 @@ int main(int argc, char** argv) {
     for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
       const int threads = thread_counts[ti];
       for (const Shape& shape : shapes) {
-        const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
-        const double seconds = forward_seconds(*rounded, batch, threads);
-        const double tps = batch.num_tokens() / seconds;
         const std::string key = shape.name() + "/" + std::to_string(threads);
+        const TokenBatch batch = fixed_batch(shape.batch, shape.seq, config);
+        // In turns with ONNX Runtime's int8 model for int8, with its float32 model for bfloat16.
+        const auto [seconds, ort_time] =
+            time_forward(*rounded, batch, shape, threads, precision == Precision::Int8 ? "bert_int8" : "bert");
+        const double tokens = batch.num_tokens();
         // int8: % of the int8 kernel's peak above (bfloat16 has no peak of its own measured).
         const double gflops = forward_flops(config, batch, config.num_hidden_layers) / seconds / 1e9;
-        std::printf("  %-7s %3d | %9.1f %9.1f", shape.name().c_str(), threads, seconds * 1e3, tps);
+        std::printf("  %-7s %3d | %9.1f %9.1f", shape.name().c_str(), threads, seconds * 1e3, tokens / seconds);
         if (precision == Precision::Int8) {
           std::printf(" %6.1f%% |", 100.0 * gflops / int8_peak[ti]);
         } else {
           std::printf(" %7s |", "-");
         }
-        std::printf(" %9.2fx |", tps / tokens_per_second[key]);
-        if (const double* t = ort.find("bert/" + key)) {
-          std::printf(" %8.2fx |", *t / seconds);
+        std::printf(" %9.2fx |", tokens / seconds / tokens_per_second[key]);
+        // vs ONNX Runtime's float32: this row's own turns for bfloat16, the float32 table's for int8.
+        const double* fp32 = precision == Precision::Int8 ? (ort_seconds.count(key) ? &ort_seconds[key] : nullptr)
+                                                          : (ort_time ? &*ort_time : nullptr);
+        if (fp32 != nullptr) {
+          std::printf(" %8.2fx |", *fp32 / seconds);
         } else {
           std::printf(" %9s |", "-");
         }
-        const double* q = precision == Precision::Int8 ? ort.find("bert_int8/" + key) : nullptr;
-        if (q != nullptr) {
-          std::printf(" %9.1f %8.2fx\n", batch.num_tokens() / *q, *q / seconds);
+        if (precision == Precision::Int8 && ort_time) {
+          std::printf(" %9.1f %8.2fx\n", tokens / *ort_time, *ort_time / seconds);
         } else {
           std::printf(" %9s %9s\n", "-", "-");
         }
