@@ -121,6 +121,13 @@ class Encoder {
   // The prompt put before each text, then truncated to truncation_length().
   std::vector<Encoding> tokenize(const std::vector<TextInput>& inputs) const;
   static constexpr size_t kStreamTexts = 4096;
+  // The sequences the model runs for encodings from tokenize() (inputs first_index...): each
+  // one, or in window mode a long one's windows, in order. bertcpp::InputError for one that
+  // encode refuses (empty, or too long outside window mode).
+  std::vector<Encoding> model_sequences(const std::vector<Encoding>& encodings, size_t first_index = 0) const;
+  // Tokens per forward pass at most: keeps a batch's workspace and attention bounded when
+  // inputs are long, while short inputs still fill batch_size.
+  static constexpr size_t kTokenBudget = 16384;
 
   // Width of one output row (output_row_shape's product); for NONE without max_seq_len 0 (it
   // depends on the call).
@@ -162,7 +169,8 @@ class Encoder {
   RowMatrix predict_encodings(const std::vector<Encoding>& encodings, const ProgressCallback& progress = {}) const;
   // The documents ordered by the classifier's score for (query, document), best first; the score
   // is the head's (sigmoid of a reranker's single logit, else the first label's softmax).
-  std::vector<RankedDocument> rerank(const std::string& query, const std::vector<std::string>& documents) const;
+  std::vector<RankedDocument> rerank(const std::string& query, const std::vector<std::string>& documents,
+                                     const ProgressCallback& progress = {}) const;
   // The classifier head, null when the checkpoint has none.
   const SequenceClassifier* classifier() const { return classifier_.get(); }
 
@@ -176,6 +184,14 @@ class Encoder {
   std::vector<Encoding> tokenize_slice(const std::vector<TextInput>& inputs, size_t first, size_t count,
                                        bool ids_only, const std::function<bool()>& keep_going) const;
   bool check_lengths(const std::vector<Encoding>& encodings, size_t first_index) const;
+  // Window mode's split of encodings with a long one: the sequences, whose each is, and the
+  // prompt tokens each one's pooling leaves out.
+  struct Windows {
+    std::vector<Encoding> sequences;
+    std::vector<size_t> owner;
+    std::vector<int64_t> excluded;
+  };
+  Windows split_windows(const std::vector<Encoding>& encodings, size_t first_index) const;
   RowMatrix encode_slice(const std::vector<Encoding>& encodings, size_t first_index, const ProgressCallback& progress) const;
   RowMatrix pool_encodings(const std::vector<Encoding>& encodings, const std::vector<int64_t>& excluded,
                            const ProgressCallback& progress) const;

@@ -13,6 +13,7 @@ namespace bertcpp {
 
 struct QuantizeReport {
   std::string isa;                  // the kernel variant that ran the int8 products
+  size_t texts = 0;                 // how many were encoded
   std::vector<double> cosines;      // per text: cosine of its int8 vector to its float32 vector
   double cosine_min = 1.0, cosine_mean = 1.0;
   float hidden_max_diff = 0.0f;     // max |diff| over every token of the last hidden states
@@ -27,11 +28,18 @@ struct QuantizeReport {
 // A few sentences of everyday and technical English, used when no texts are given.
 const std::vector<TextInput>& quantize_check_sample();
 
-// `options` as for an Encoder (its precision is ignored); texts empty: the sample.
-// std::invalid_argument for bad options, std::runtime_error for a bad model folder.
-QuantizeReport quantize_check(EncoderOptions options, const std::vector<TextInput>& texts = {});
+// `options` as for an Encoder (its precision is ignored), on the sample or on `texts`
+// (std::invalid_argument when empty). The texts go through the model in the Encoder's batches,
+// windows included, so memory is one batch's whatever their number. progress(done, total) is
+// called after each batch of the three passes (float32 vectors, int8 vectors, every layer of
+// both); returning false throws bertcpp::Cancelled. std::invalid_argument for bad options,
+// std::runtime_error for a bad model folder.
+QuantizeReport quantize_check(EncoderOptions options, const ProgressCallback& progress = {});
+QuantizeReport quantize_check(EncoderOptions options, const std::vector<TextInput>& texts,
+                              const ProgressCallback& progress = {});
 // The same with the float32 side already loaded (std::invalid_argument if it is not float32);
 // the int8 side is loaded with its options.
-QuantizeReport quantize_check(const Encoder& exact, const std::vector<TextInput>& texts = {});
+QuantizeReport quantize_check(const Encoder& exact, const std::vector<TextInput>& texts,
+                              const ProgressCallback& progress = {});
 
 }  // namespace bertcpp

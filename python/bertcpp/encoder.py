@@ -56,7 +56,7 @@ def _check_int(name, value, minimum, allowed):
     """value as an int; TypeError/ValueError naming the argument, the value and what is allowed."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError("%s must be %s, got %r (%s)" % (name, allowed, value, type(value).__name__))
-    if value < minimum:
+    if value < minimum or value > 2**31 - 1:  # above: more than any count here, and more than a C int holds
         raise ValueError("%s must be %s, got %d" % (name, allowed, value))
     return int(value)
 
@@ -343,14 +343,16 @@ def quantize_embeddings(embeddings, precision, ranges=None, calibration_embeddin
     return _bertcpp.quantize_embeddings(embeddings, str(precision), ranges, calibration_embeddings)
 
 
-def quantize_check(model_dir=None, texts=None, **kwargs):
-    """What precision="int8" costs a model, measured: encodes `texts` (None: a built-in sample)
-    in float32 and in int8 with the same Encoder options (kwargs) and returns a dict: "cosines"
-    (per text, int8 vector to float32 vector), "cosine_min", "cosine_mean", "hidden_max_diff"
-    and "hidden_mean_diff" (|int8 - float32| over every token of the last hidden states),
-    "layer_max_diff" and "layer_mean_diff" (the same for each layer's output: where the error
-    grows), "float_layers" (the layers kept in float32, kwarg float_layers), "isa" (the kernels
-    that ran) and "texts" (how many). Also `bertcpp quantize-check`.
+def quantize_check(model_dir=None, texts=None, progress=None, **kwargs):
+    """What precision="int8" costs a model, measured: encodes `texts` (None: a built-in sample;
+    an empty list is a ValueError) in float32 and in int8 with the same Encoder options (kwargs)
+    and returns a dict: "cosines" (per text, int8 vector to float32 vector), "cosine_min",
+    "cosine_mean", "hidden_max_diff" and "hidden_mean_diff" (|int8 - float32| over every token of
+    the last hidden states), "layer_max_diff" and "layer_mean_diff" (the same for each layer's
+    output: where the error grows), "float_layers" (the layers kept in float32, kwarg
+    float_layers), "isa" (the kernels that ran) and "texts" (how many). Runs in the Encoder's
+    batches (memory stays one batch's); progress(done, total) as for encode, over its three
+    passes. Also `bertcpp quantize-check`.
     """
     if kwargs.get("precision", "float32") not in ("float32", "fp32", None):
         raise ValueError("quantize_check compares int8 with float32; leave precision out, got %r" % (kwargs["precision"],))
@@ -358,7 +360,7 @@ def quantize_check(model_dir=None, texts=None, **kwargs):
     exact = Encoder(model_dir, **kwargs)
     if texts is not None:
         texts = _materialize(texts)
-    return _bertcpp.quantize_check(exact._core, texts)
+    return _bertcpp.quantize_check(exact._core, texts, progress)
 
 
 def encode(texts, **kwargs):

@@ -83,13 +83,13 @@ std::string pooling_name(const bertcpp::Encoder& e) {
 void bind_encoder(py::module_& m) {
   m.def(
       "quantize_check",
-      [](const bertcpp::Encoder& exact, const py::object& texts) {
-        const std::vector<bertcpp::TextInput> inputs = texts.is_none() ? std::vector<bertcpp::TextInput>{} : to_text_inputs(texts);
+      [](const bertcpp::Encoder& exact, const py::object& texts, const py::object& progress) {
+        const std::vector<bertcpp::TextInput> inputs =
+            texts.is_none() ? bertcpp::quantize_check_sample() : to_text_inputs(texts);
         bertcpp::QuantizeReport r;
-        {
-          py::gil_scoped_release release;
-          r = bertcpp::quantize_check(exact, inputs);
-        }
+        run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {
+          r = bertcpp::quantize_check(exact, inputs, callback);
+        });
         py::dict d;
         d["isa"] = r.isa;
         d["cosines"] = r.cosines;
@@ -100,11 +100,12 @@ void bind_encoder(py::module_& m) {
         d["layer_max_diff"] = r.layer_max_diff;
         d["layer_mean_diff"] = r.layer_mean_diff;
         d["float_layers"] = r.float_layers;
-        d["texts"] = inputs.empty() ? bertcpp::quantize_check_sample().size() : inputs.size();
+        d["texts"] = r.texts;
         return d;
       },
-      py::arg("encoder"), py::arg("texts") = py::none(),
-      "Encodes texts (None: a built-in sample) with a float32 encoder and with the same options in int8.");
+      py::arg("encoder"), py::arg("texts") = py::none(), py::arg("progress") = py::none(),
+      "Encodes texts (None: a built-in sample) with a float32 encoder and with the same options in int8; "
+      "progress(done, total) as for encode, over its three passes.");
   py::register_exception<bertcpp::Cancelled>(m, "Cancelled", PyExc_RuntimeError);
 
   py::class_<bertcpp::Encoder, std::shared_ptr<bertcpp::Encoder>>(m, "Encoder")
@@ -252,17 +253,17 @@ void bind_encoder(py::module_& m) {
           "Logits [n, labels] (or scores: softmax / sigmoid) for str or (str, str) items.")
       .def(
           "rerank",
-          [](const bertcpp::Encoder& encoder, const std::string& query, const std::vector<std::string>& documents) {
+          [](const bertcpp::Encoder& encoder, const std::string& query, const std::vector<std::string>& documents,
+             const py::object& progress) {
             std::vector<bertcpp::RankedDocument> ranked;
-            {
-              py::gil_scoped_release release;
-              ranked = encoder.rerank(query, documents);
-            }
+            run_cancellable(progress, [&](const bertcpp::ProgressCallback& callback, const std::function<bool()>&) {
+              ranked = encoder.rerank(query, documents, callback);
+            });
             py::list out;
             for (const auto& r : ranked) out.append(py::make_tuple(r.index, r.score));
             return out;
           },
-          py::arg("query"), py::arg("documents"), "[(index, score)] best first.")
+          py::arg("query"), py::arg("documents"), py::arg("progress") = py::none(), "[(index, score)] best first.")
       .def_property_readonly("labels", [](const bertcpp::Encoder& e) {
         return e.classifier() ? e.classifier()->labels() : std::vector<std::string>{};
       });

@@ -124,6 +124,7 @@ int run(const std::vector<std::string>& argv) {
   CLI::App* qcheck_cmd = app.add_subcommand("quantize-check", "Measure what --precision int8 costs a model: encode texts "
                                                              "in float32 and int8 and compare");
   add_model_options(qcheck_cmd, qcheck.model);
+  qcheck_cmd->remove_option(qcheck_cmd->get_option("--precision"));  // it runs both: float32 against int8
   qcheck_cmd->add_option("--texts", qcheck.texts, "texts as `encode --input` reads them (default: a built-in sample)")
       ->check(CLI::ExistingFile);
   qcheck_cmd->add_option("--min-cosine", qcheck.min_cosine, "exit 1 if any text's cosine to float32 is below this")

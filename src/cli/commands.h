@@ -67,7 +67,7 @@ struct FillMaskArgs {
 void run_fill_mask(const FillMaskArgs& args);
 
 struct QuantizeCheckArgs {
-  ModelArgs model;  // its precision is ignored: both are run
+  ModelArgs model;  // no --precision: both are run
   std::string texts;  // a file as `encode --input` reads it; empty: a built-in sample
   std::optional<double> min_cosine;  // fail (exit 1) when a text's cosine is below
 };

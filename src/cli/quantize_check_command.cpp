@@ -1,5 +1,6 @@
 // `bertcpp quantize-check`: the int8 accuracy gate (bertcpp/quantize_check.h) on the command line.
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/text_reader.h"
 
 #include <bertcpp/quantize_check.h>
@@ -23,7 +24,9 @@ void run_quantize_check(const QuantizeCheckArgs& args) {
     if (texts.empty()) throw std::invalid_argument(args.texts + ": no texts");
   }
   const EncoderOptions options = encoder_options(args.model);
-  const QuantizeReport r = quantize_check(options, texts);
+  // Ctrl-C stops it between batches (cli.cpp reports the cancellation).
+  const ProgressCallback keep_going = [](size_t, size_t) { return !InterruptScope::requested(); };
+  const QuantizeReport r = texts.empty() ? quantize_check(options, keep_going) : quantize_check(options, texts, keep_going);
   const std::vector<TextInput>& shown = texts.empty() ? quantize_check_sample() : texts;
 
   char line[256];

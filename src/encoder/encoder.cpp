@@ -27,10 +27,6 @@ namespace bertcpp {
 
 namespace {
 
-// Tokens per forward pass at most: keeps a batch's workspace and attention bounded when
-// inputs are long, while short inputs still fill batch_size.
-constexpr size_t kTokenBudget = 16384;
-
 std::string str(size_t v) { return std::to_string(v); }
 
 // The batch of encodings[indices], packed without copying their tokens and offsets; positions
@@ -74,7 +70,7 @@ void check_vocab(const Vocab& vocab, const BertConfig& config) {
 
 // A single text's encoding ([CLS] A [SEP], one type) longer than `limit`, as windows of `limit`
 // tokens: each [first] chunk [last], chunks of limit - 2 content tokens overlapping by `overlap`.
-std::vector<Encoding> split_windows(const Encoding& e, size_t limit, size_t overlap, size_t index) {
+std::vector<Encoding> windows_of(const Encoding& e, size_t limit, size_t overlap, size_t index) {
   for (int32_t type : e.type_ids)
     if (type != 0)
       throw std::invalid_argument("input " + str(index) + " is a text pair of " + str(e.size()) +
@@ -392,40 +388,48 @@ bool Encoder::check_lengths(const std::vector<Encoding>& encodings, size_t first
   return split;
 }
 
+Encoder::Windows Encoder::split_windows(const std::vector<Encoding>& encodings, size_t first_index) const {
+  const size_t limit = max_tokens();
+  const size_t overlap = options_.window_overlap.value_or((limit - 2) / 4);
+  const bool first_is_prompted = prompt_tokens_ > 0;
+  Windows w;
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    if (encodings[i].size() <= limit) {
+      w.sequences.push_back(encodings[i]);
+      w.owner.push_back(i);
+      w.excluded.push_back(first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
+      continue;
+    }
+    std::vector<Encoding> parts = windows_of(encodings[i], limit, overlap, first_index + i);
+    for (size_t p = 0; p < parts.size(); ++p) {
+      w.sequences.push_back(std::move(parts[p]));
+      w.owner.push_back(i);
+      w.excluded.push_back(p == 0 && first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
+    }
+  }
+  if (prompt_tokens_ == 0) w.excluded.clear();
+  return w;
+}
+
+std::vector<Encoding> Encoder::model_sequences(const std::vector<Encoding>& encodings, size_t first_index) const {
+  return check_lengths(encodings, first_index) ? split_windows(encodings, first_index).sequences : encodings;
+}
+
 // Rows for `encodings` (inputs first_index...): pooled, windows merged, the module chain applied.
 RowMatrix Encoder::encode_slice(const std::vector<Encoding>& encodings, size_t first_index,
                                 const ProgressCallback& progress) const {
-  const size_t limit = max_tokens();
-  // Window mode: long inputs become several rows of `windows`, owner[r] says whose.
-  std::vector<Encoding> windows;
-  std::vector<size_t> owner;
-  const bool split = check_lengths(encodings, first_index);
-  std::vector<int64_t> excluded;
-  if (!split) {
+  if (!check_lengths(encodings, first_index)) {
+    std::vector<int64_t> excluded;
     if (prompt_tokens_ > 0) excluded.assign(encodings.size(), static_cast<int64_t>(prompt_tokens_));
     RowMatrix pooled = pool_encodings(encodings, excluded, progress);
     apply_chain(pooled);
     return pooled;
   }
-
-  const size_t overlap = options_.window_overlap.value_or((limit - 2) / 4);
-  for (size_t i = 0; i < encodings.size(); ++i) {
-    const bool first_is_prompted = prompt_tokens_ > 0;
-    if (encodings[i].size() <= limit) {
-      windows.push_back(encodings[i]);
-      owner.push_back(i);
-      excluded.push_back(first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
-      continue;
-    }
-    std::vector<Encoding> parts = split_windows(encodings[i], limit, overlap, first_index + i);
-    for (size_t p = 0; p < parts.size(); ++p) {
-      windows.push_back(std::move(parts[p]));
-      owner.push_back(i);
-      excluded.push_back(p == 0 && first_is_prompted ? static_cast<int64_t>(prompt_tokens_) : 0);
-    }
-  }
-  if (prompt_tokens_ == 0) excluded.clear();
-  const RowMatrix pooled = pool_encodings(windows, excluded, progress);
+  // Window mode: long inputs become several rows of `windows`, owner[r] says whose.
+  const Windows split = split_windows(encodings, first_index);
+  const std::vector<Encoding>& windows = split.sequences;
+  const std::vector<size_t>& owner = split.owner;
+  const RowMatrix pooled = pool_encodings(windows, split.excluded, progress);
 
   // Max pooling's columns take the max over windows; every other column the token-weighted mean.
   const Eigen::Index H = model_->config().hidden_size;
@@ -491,11 +495,12 @@ RowMatrix Encoder::predict_encodings(const std::vector<Encoding>& encodings, con
   return logits;
 }
 
-std::vector<RankedDocument> Encoder::rerank(const std::string& query, const std::vector<std::string>& documents) const {
+std::vector<RankedDocument> Encoder::rerank(const std::string& query, const std::vector<std::string>& documents,
+                                            const ProgressCallback& progress) const {
   if (documents.empty()) throw std::invalid_argument("Encoder::rerank: the document list is empty");
   std::vector<TextInput> pairs;
   for (const std::string& d : documents) pairs.push_back({query, d});
-  const RowMatrix scores = classifier_ ? classifier_->scores(predict(pairs)) : predict(pairs);
+  const RowMatrix scores = classifier_ ? classifier_->scores(predict(pairs, progress)) : predict(pairs, progress);
   std::vector<RankedDocument> ranked;
   for (size_t i = 0; i < documents.size(); ++i) ranked.push_back({i, scores(static_cast<Eigen::Index>(i), 0)});
   std::stable_sort(ranked.begin(), ranked.end(), [](const RankedDocument& a, const RankedDocument& b) { return a.score > b.score; });

@@ -1,6 +1,7 @@
 """precision="int8" from Python and the command line, and the accuracy gate (quantize_check,
 `bertcpp quantize-check`) that measures what it costs a model."""
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -97,3 +98,50 @@ def test_cli_quantize_check_names_each_layer_and_the_float_ones(cli_path):
     assert "each layer's output" in result.stdout
     assert "layer  0          0          0  (float32)" in result.stdout
     assert result.stdout.count("(float32)") == 2
+
+
+def test_quantize_check_runs_in_the_encoders_batches():
+    # Batch by batch, as encode runs: the report does not depend on the batch size, and memory
+    # stays one batch's (it held every text's hidden states of every layer at once: 3.5 GB for
+    # 5,000 short texts on the bundled model).
+    one, many = (bertcpp.quantize_check(texts=TEXTS * 3, batch_size=b) for b in (1, 32))
+    assert one["cosines"] == many["cosines"] and one["layer_max_diff"] == many["layer_max_diff"]
+    assert one["layer_mean_diff"] == pytest.approx(many["layer_mean_diff"], rel=1e-9)
+    script = ("import resource, bertcpp\n"
+              "bertcpp.quantize_check(texts=['text %d with words %s' % (i, 'x ' * (i % 50)) for i in range(2000)])\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    peak_mb = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+    assert peak_mb < 600  # was about 1,500
+
+
+def test_quantize_check_windows_long_texts_as_encode_does():
+    long = ["word " * 600]  # 602 tokens: more than the model's 512 positions
+    report = bertcpp.quantize_check(texts=long, long_text="window")
+    assert report["texts"] == 1 and report["cosine_min"] > MIN_COSINE
+    with pytest.raises(ValueError, match="input 0 has 602 tokens"):
+        bertcpp.quantize_check(texts=long, long_text="error")
+
+
+def test_quantize_check_refuses_no_texts_and_reports_identical_vectors_as_one():
+    with pytest.raises(ValueError, match="empty"):
+        bertcpp.quantize_check(texts=[])  # None is the sample; an empty list is a mistake
+    exact = bertcpp.quantize_check(texts=TEXTS, float_layers=[0, 1, 2, 3])
+    assert exact["cosines"] == [1.0] * len(TEXTS) and exact["hidden_max_diff"] == 0.0
+
+
+def test_quantize_check_reports_progress_and_can_be_cancelled():
+    seen = []
+    bertcpp.quantize_check(texts=TEXTS, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3 * len(TEXTS), 3 * len(TEXTS)) and seen == sorted(seen)
+    with pytest.raises(bertcpp.Cancelled):
+        bertcpp.quantize_check(texts=TEXTS, progress=lambda done, total: done < 2 * len(TEXTS))
+
+
+def test_cli_quantize_check_takes_no_precision(cli_path):
+    result = run(cli_path, "quantize-check", "--precision", "bfloat16")  # was accepted, and int8 measured
+    assert result.returncode != 0 and "--precision" in result.stderr
+
+
+def test_thread_counts_beyond_any_int_are_a_value_error():
+    with pytest.raises(ValueError, match="threads must be"):
+        bertcpp.Encoder(threads=10**12)
