@@ -159,21 +159,23 @@ std::string api_embeddings(Service& service, const std::string& body, const Clie
   } else if (input->is_array() && !input->empty()) {
     // Token ids: one list of ints, or a list of such lists.
     const bool nested = (*input)[0].is_array();
-    std::vector<std::vector<int32_t>> ids;
-    auto read_ids = [&](const json& list, const std::string& where) {
-      std::vector<int32_t> out;
+    std::vector<std::vector<int64_t>> ids;
+    auto read_ids = [&](const json& list, size_t index, const std::string& where) {
+      std::vector<int64_t> out;
       if (!list.is_array() || list.empty()) throw bad_field(where, "a non-empty list of token ids", list);
       for (const json& v : list) {
         if (!v.is_number_integer()) throw bad_field(where, "a list of integer token ids", list);
-        const long long id = v.get<long long>();
-        out.push_back(id < INT32_MIN || id > INT32_MAX ? -1 : static_cast<int32_t>(id));
+        // Past int64 (a large unsigned JSON number) no vocabulary reaches: named as it was sent.
+        if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+          service.id_outside_vocabulary(index, out.size(), v.dump());
+        out.push_back(v.get<int64_t>());
       }
       return out;
     };
     if (nested) {
-      for (size_t i = 0; i < input->size(); ++i) ids.push_back(read_ids((*input)[i], "input[" + std::to_string(i) + "]"));
+      for (size_t i = 0; i < input->size(); ++i) ids.push_back(read_ids((*input)[i], i, "input[" + std::to_string(i) + "]"));
     } else {
-      ids.push_back(read_ids(*input, "input"));
+      ids.push_back(read_ids(*input, 0, "input"));
     }
     encodings = service.from_ids(ids);
   } else {

@@ -17,7 +17,8 @@ struct HttpError : std::runtime_error {
 };
 
 // The request body as a JSON object; HttpError 400 for anything else (bad JSON, bad UTF-8 in
-// a string, a top-level array or number).
+// a string, a top-level array or number, nesting deeper than kMaxJsonDepth).
+constexpr int kMaxJsonDepth = 64;
 nlohmann::json parse_object(const std::string& body);
 
 // {"error": {"message": ..., "type": ..., "code": status}}: OpenAI's shape, used everywhere.

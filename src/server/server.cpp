@@ -98,6 +98,13 @@ void serve(const ServerOptions& options) {
   const size_t threads = options.http_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(options.max_body_bytes);
+  // The library's default also sets SO_REUSEPORT, with which a second server on the same port
+  // started fine and took half of the first one's requests. SO_REUSEADDR alone still lets a
+  // restarted server bind while the old connections linger in TIME_WAIT.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
   http.set_keep_alive_max_count(1000);  // the library's 5 makes busy clients reconnect constantly
 
   http.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
@@ -144,11 +151,14 @@ void serve(const ServerOptions& options) {
     http.Post(path, [&, endpoint](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
       if (req.is_multipart_form_data()) return set_error(res, 400, "send the request as JSON, not multipart/form-data");
       std::string body;
+      bool too_big = false;
       if (!read([&](const char* data, size_t n) {
-            body.append(data, n);
-            return true;
+            // The library checks a Content-Length against the limit, not a chunked body's size.
+            too_big = body.size() + n > options.max_body_bytes;
+            if (!too_big) body.append(data, n);
+            return !too_big;
           })) {
-        if (res.status == 413)
+        if (too_big || res.status == 413)
           return set_error(res, 413, "the request body is larger than the server's --max-body-bytes = " +
                                          std::to_string(options.max_body_bytes));
         return set_error(res, 400, "the request body could not be read (cut short?)");

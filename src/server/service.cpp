@@ -87,16 +87,19 @@ std::vector<Encoding> Service::from_tokens(const std::vector<std::vector<std::st
   return encodings;
 }
 
-std::vector<Encoding> Service::from_ids(const std::vector<std::vector<int32_t>>& ids) const {
+void Service::id_outside_vocabulary(size_t input, size_t token, const std::string& id) const {
+  throw HttpError(400, "input " + str(input) + ", token " + str(token) + ": id " + id + " is outside the vocabulary [0, " +
+                            std::to_string(encoder_.model().config().vocab_size) + ")");
+}
+
+std::vector<Encoding> Service::from_ids(const std::vector<std::vector<int64_t>>& ids) const {
   check_count(ids.size());
-  const auto vocab = static_cast<int32_t>(encoder_.model().config().vocab_size);
+  const int64_t vocab = encoder_.model().config().vocab_size;
   std::vector<Encoding> encodings(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     for (size_t t = 0; t < ids[i].size(); ++t)
-      if (ids[i][t] < 0 || ids[i][t] >= vocab)
-        throw HttpError(400, "input " + str(i) + ", token " + str(t) + ": id " + std::to_string(ids[i][t]) +
-                                 " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
-    encodings[i].ids = ids[i];
+      if (ids[i][t] < 0 || ids[i][t] >= vocab) id_outside_vocabulary(i, t, std::to_string(ids[i][t]));
+    encodings[i].ids.assign(ids[i].begin(), ids[i].end());
     encodings[i].type_ids.assign(ids[i].size(), 0);
     encodings[i].attention_mask.assign(ids[i].size(), 1);
   }

@@ -32,7 +32,10 @@ class Service {
   // bert-as-service's is_tokenized: token lists, "|||" between the two parts of a pair.
   std::vector<Encoding> from_tokens(const std::vector<std::vector<std::string>>& tokens) const;
   // Token ids run as given (as /tokenize returns them, [CLS] and [SEP] included).
-  std::vector<Encoding> from_ids(const std::vector<std::vector<int32_t>>& ids) const;
+  std::vector<Encoding> from_ids(const std::vector<std::vector<int64_t>>& ids) const;
+  // Throws HttpError 400 for token id `id` (written as the client sent it) of input `input`,
+  // token `token`: outside the model's vocabulary.
+  [[noreturn]] void id_outside_vocabulary(size_t input, size_t token, const std::string& id) const;
 
   // The encodings' rows, computed in a batch with other requests. client_gone is polled while
   // waiting: when it says true the work is dropped and ClientGone thrown. HttpError 503 when

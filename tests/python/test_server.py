@@ -1,16 +1,18 @@
 """`bertcpp serve` end to end: every endpoint against the in-process Encoder (same bits), each
 error status, authentication, draining on SIGTERM, and BertClient(ip=...)."""
 import base64
+import http.client
 import json
 import os
 import socket
+import subprocess
 import threading
 
 import numpy as np
 import pytest
 
 import bertcpp
-from server_support import Server, check_full_queue_is_503, same_vectors, wait_until
+from server_support import Server, check_full_queue_is_503, same_vectors, server_binary, wait_until
 
 TEXTS = ["I love data science", "We went to the bank ||| and sat by the river",
          "a", "The quick brown fox jumps over the lazy dog " * 3, "", "naïve café, 東京 and emoji 🙂"]
@@ -147,10 +149,25 @@ def test_encode_rejects_bad_bodies(server, body, status, words):
     ({"input": "x", "dimensions": 0}, "'dimensions' = 0 is outside"),
     ({"input": "x", "dimensions": "8"}, "'dimensions' must be an integer"),
     ({"input": [[101, "a"]]}, "integer token ids"),
+    # Ids past int32 and int64 are named as sent (they were cast to -1).
+    ({"input": [[101, 99999999999, 102]]}, "token 1: id 99999999999 is outside"),
+    ({"input": [101, 102, 18446744073709551615]}, "token 2: id 18446744073709551615 is outside"),
 ])
 def test_embeddings_rejects_bad_fields(server, body, words):
     status, _, out = server.post("/v1/embeddings", body)
     assert status == 400 and words in error_message(out), out
+
+
+def test_deep_nesting_is_400_and_the_server_stays_up(server):
+    # 200 KB of nested lists parsed, then overflowed the stack when dumped into the error message.
+    deep = b"[" * 100000 + b"]" * 100000
+    for path, body in (("/embed", b'{"inputs":' + deep + b"}"), ("/encode", b'{"id":' + deep + b',"texts":["a"]}'),
+                       ("/tokenize", b'{"inputs":' + deep + b"}")):
+        status, _, out = server.post(path, body)
+        assert status == 400 and "deeper than 64 levels" in error_message(out), out
+    assert server.get("/health")[0] == 200
+    nested_ok = {"id": [[[[1]]]], "texts": ["a"]}  # moderate nesting is still fine
+    assert server.post("/encode", nested_ok)[2]["id"] == [[[[1]]]]
 
 
 def test_unknown_endpoint_is_404_json(server):
@@ -167,6 +184,23 @@ def test_limits_413():
         status, _, out = s.post("/embed", {"inputs": ["a", "y" * 101]})
         assert status == 413 and "input 1 has 101 bytes" in error_message(out)
         assert s.post("/encode", {"texts": ["a", "b", "c"]})[0] == 200
+        # A chunked body has no Content-Length to check up front: counted as it arrives.
+        body = json.dumps({"texts": ["x" * 50] * 50}).encode("utf-8")
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        try:
+            conn.request("POST", "/encode", body=(body[i:i + 500] for i in range(0, len(body), 500)),
+                         headers={"Content-Type": "application/json"}, encode_chunked=True)
+            res = conn.getresponse()
+            assert res.status == 413 and "--max-body-bytes = 2000" in error_message(json.loads(res.read()))
+        finally:
+            conn.close()
+
+
+def test_a_second_server_cannot_take_the_same_port(server):
+    # With SO_REUSEPORT (the HTTP library's default) both listened and shared the requests.
+    second = subprocess.run([server_binary(), "serve", "--host", "127.0.0.1", "--port", str(server.port)],
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0 and "cannot listen on 127.0.0.1:%d" % server.port in second.stderr
 
 
 def test_api_key(tmp_path):
