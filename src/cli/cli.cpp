@@ -127,6 +127,8 @@ int run(const std::vector<std::string>& argv) {
   qcheck_cmd->remove_option(qcheck_cmd->get_option("--precision"));  // it runs both: float32 against int8
   qcheck_cmd->add_option("--texts", qcheck.texts, "texts as `encode --input` reads them (default: a built-in sample)")
       ->check(CLI::ExistingFile);
+  qcheck_cmd->add_option("--column", qcheck.column, "CSV column holding the text")->capture_default_str();
+  qcheck_cmd->add_option("--field", qcheck.field, "JSON Lines field holding the text")->capture_default_str();
   qcheck_cmd->add_option("--min-cosine", qcheck.min_cosine, "exit 1 if any text's cosine to float32 is below this")
       ->check(CLI::Range(-1.0, 1.0));
 

@@ -69,6 +69,8 @@ void run_fill_mask(const FillMaskArgs& args);
 struct QuantizeCheckArgs {
   ModelArgs model;  // no --precision: both are run
   std::string texts;  // a file as `encode --input` reads it; empty: a built-in sample
+  std::string column = "text";  // its CSV column, JSON Lines field
+  std::string field = "text";
   std::optional<double> min_cosine;  // fail (exit 1) when a text's cosine is below
 };
 void run_quantize_check(const QuantizeCheckArgs& args);

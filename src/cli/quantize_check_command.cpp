@@ -3,11 +3,14 @@
 #include "cli/interrupt.h"
 #include "cli/text_reader.h"
 
+#include <bertcpp/detail/tokenizer/utf8.h>
 #include <bertcpp/quantize_check.h>
+#include <bertcpp/tokenizer/pair_marker.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <numeric>
 #include <stdexcept>
 
@@ -18,15 +21,29 @@ void run_quantize_check(const QuantizeCheckArgs& args) {
   std::vector<size_t> where;
   std::string unit = "text";  // what `where` counts
   if (!args.texts.empty()) {
-    TextReader reader(args.texts, "text", "text");
+    TextReader reader(args.texts, args.column, args.field);
     unit = reader.unit();
-    reader.next_chunk(size_t{1} << 20, texts, where);
+    std::vector<TextInput> chunk;
+    std::vector<size_t> chunk_where;
+    while (reader.next_chunk(size_t{1} << 16, chunk, chunk_where)) {
+      if (InterruptScope::requested()) throw Cancelled();
+      std::move(chunk.begin(), chunk.end(), std::back_inserter(texts));
+      where.insert(where.end(), chunk_where.begin(), chunk_where.end());
+    }
     if (texts.empty()) throw std::invalid_argument(args.texts + ": no texts");
   }
   const EncoderOptions options = encoder_options(args.model);
   // Ctrl-C stops it between batches (cli.cpp reports the cancellation).
   const ProgressCallback keep_going = [](size_t, size_t) { return !InterruptScope::requested(); };
-  const QuantizeReport r = texts.empty() ? quantize_check(options, keep_going) : quantize_check(options, texts, keep_going);
+  QuantizeReport r;
+  try {
+    r = texts.empty() ? quantize_check(options, keep_going) : quantize_check(options, texts, keep_going);
+  } catch (const InputError& e) {
+    if (where.empty()) throw;  // the built-in sample
+    // Name the text as the user finds it in the file, as encode does.
+    throw std::invalid_argument(args.texts + ": " + unit + " " + std::to_string(where.at(e.index())) + ": the text " +
+                                e.detail());
+  }
   const std::vector<TextInput>& shown = texts.empty() ? quantize_check_sample() : texts;
 
   char line[256];
@@ -52,10 +69,11 @@ void run_quantize_check(const QuantizeCheckArgs& args) {
   std::cout << "  lowest:\n";
   for (size_t i = 0; i < order.size() && i < 3; ++i) {
     const size_t t = order[i];
-    std::string text = shown[t].a.substr(0, 60);
+    const std::string text = join_pair(shown[t]);  // a pair as the file has it
+    const size_t shown_bytes = utf8::prefix_length(text, 60);
     std::snprintf(line, sizeof line, "    %.6f  %s %zu: ", r.cosines[t], unit.c_str(),
                   where.empty() ? t + 1 : where[t]);
-    std::cout << line << text << (shown[t].a.size() > 60 ? "..." : "") << "\n";
+    std::cout << line << text.substr(0, shown_bytes) << (shown_bytes < text.size() ? "..." : "") << "\n";
   }
   if (args.min_cosine && r.cosine_min < *args.min_cosine) {
     throw std::runtime_error("quantize-check: a text's cosine " + std::to_string(r.cosine_min) + " is below --min-cosine " +

@@ -2,11 +2,16 @@
 
 namespace bertcpp {
 
-TextInput split_pair(std::string text) {
-  const std::string marker = " ||| ";
-  const size_t at = text.rfind(marker);
-  if (at == std::string::npos) return {std::move(text), std::nullopt};
-  return {text.substr(0, at), text.substr(at + marker.size())};
+namespace {
+const std::string kMarker = " ||| ";
 }
+
+TextInput split_pair(std::string text) {
+  const size_t at = text.rfind(kMarker);
+  if (at == std::string::npos) return {std::move(text), std::nullopt};
+  return {text.substr(0, at), text.substr(at + kMarker.size())};
+}
+
+std::string join_pair(const TextInput& input) { return input.b ? input.a + kMarker + *input.b : input.a; }
 
 }  // namespace bertcpp

@@ -145,3 +145,19 @@ def test_cli_quantize_check_takes_no_precision(cli_path):
 def test_thread_counts_beyond_any_int_are_a_value_error():
     with pytest.raises(ValueError, match="threads must be"):
         bertcpp.Encoder(threads=10**12)
+
+
+def test_cli_quantize_check_reads_files_as_encode_does(cli_path, tmp_path):
+    (tmp_path / "lab.csv").write_text("label,sentence\n1,good movie\n0,bad movie\n", encoding="utf-8")
+    result = run(cli_path, "quantize-check", "--texts", str(tmp_path / "lab.csv"), "--column", "sentence")
+    assert result.returncode == 0 and "2 texts" in result.stdout, result.stderr
+    # The lowest texts: pairs as the file has them, long ones cut between characters, not inside one.
+    (tmp_path / "in.txt").write_text("a" + "é" * 40 + "\nfirst part ||| second part\n", encoding="utf-8")
+    result = subprocess.run([cli_path, "quantize-check", "--texts", str(tmp_path / "in.txt")], capture_output=True)
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.decode("utf-8")  # strict: a cut inside "é" raises here
+    assert "first part ||| second part" in shown and "a" + "é" * 29 + "..." in shown
+    # A text it cannot take is named by its line, as encode names it.
+    (tmp_path / "long.txt").write_text("short\n" + "word " * 1000 + "\n", encoding="utf-8")
+    result = run(cli_path, "quantize-check", "--texts", str(tmp_path / "long.txt"), "--long-text", "error")
+    assert result.returncode != 0 and "long.txt: line 2: the text has 1002 tokens" in result.stderr, result.stderr

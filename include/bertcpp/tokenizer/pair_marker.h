@@ -11,5 +11,7 @@ namespace bertcpp {
 // The pair when the text contains " ||| " (split at the last one, like the greedy regex
 // ^(.*) \|\|\| (.*)$), else the text alone.
 TextInput split_pair(std::string text);
+// The text as split_pair reads it back: "first ||| second" for a pair.
+std::string join_pair(const TextInput& input);
 
 }  // namespace bertcpp

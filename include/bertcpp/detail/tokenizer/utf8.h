@@ -12,6 +12,15 @@ namespace bertcpp::utf8 {
 // Replaces `out` with the code points of the well-formed sequences of `text`.
 void decode(std::string_view text, std::vector<char32_t>& out);
 
+// The length of the longest prefix of `text` of at most `max_bytes` bytes that does not end
+// inside a multi-byte sequence (for cutting a text for display).
+inline size_t prefix_length(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text.size();
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // text[n] continues a sequence
+  return n;
+}
+
 // Appends the UTF-8 bytes of one code point (< 0x110000, not a surrogate).
 inline void append(std::string& out, char32_t c) {
   if (c < 0x80) {
