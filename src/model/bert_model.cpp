@@ -3,6 +3,7 @@
 #include <bertcpp/detail/model/bert_model.h>
 #include <bertcpp/detail/model/weights.h>
 
+#include "kernels/kernels.h"
 #include "model/attention.h"
 #include "model/row_ops.h"
 #include "runtime/parallel.h"
@@ -67,6 +68,15 @@ void linear(const RowMatrix& x, const LinearWeights& l, RowMatrix& y) {
 void dense(const RowMatrix& x, const PackedLinear& l, RowMatrix& y, int threads,
            std::optional<Activation> activation = std::nullopt) {
   y.resize(x.rows(), l.out());
+  l.apply(x.data(), x.cols(), x.rows(), y.data(), y.cols(), threads, activation);
+}
+
+// The same for a y that only the next product reads (the feed-forward's intermediate): its
+// rows get the stride that product reads fastest (kernels.h), so it does not copy them; the
+// columns past l.out() are never written nor read.
+void dense_for_product(const RowMatrix& x, const PackedLinear& l, RowMatrix& y, int threads,
+                       std::optional<Activation> activation) {
+  y.resize(x.rows(), kernels::unaliased_stride(l.out(), sizeof(float)));
   l.apply(x.data(), x.cols(), x.rows(), y.data(), y.cols(), threads, activation);
 }
 
@@ -158,7 +168,7 @@ void first_token_layer(const BertConfig& config, const BertLayerWeights& L, cons
   RowMatrix attention, intermediate;
   dense(context, L.attention_output, attention, threads);
   detail::add_residual_layer_norm(attention, first, L.attention_norm, eps, threads);
-  dense(attention, L.intermediate, intermediate, threads, config.hidden_act);
+  dense_for_product(attention, L.intermediate, intermediate, threads, config.hidden_act);
   dense(intermediate, L.output, hidden, threads);
   detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps, threads);
 }
@@ -202,7 +212,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
 
   int64_t max_len = 0;
   for (size_t s = group.first; s < group.end; ++s) max_len = std::max(max_len, batch.length(s));
-  RowMatrix qkv(T, 3 * H), context(T, H), attention(T, H), intermediate(T, config.intermediate_size);
+  RowMatrix qkv(T, 3 * H), context(T, H), attention(T, H), intermediate;
   const size_t pairs = (group.end - group.first) * static_cast<size_t>(heads);
   const int workers = static_cast<int>(std::min<size_t>(pairs, static_cast<size_t>(std::max(threads, 1))));
   std::vector<detail::AttentionScratch> scratch;
@@ -233,7 +243,7 @@ void run_group(const BertConfig& config, const BertWeights& w, const TokenBatch&
 
     dense(context, L.attention_output, attention, threads);
     detail::add_residual_layer_norm(attention, hidden, L.attention_norm, eps, threads);
-    dense(attention, L.intermediate, intermediate, threads, config.hidden_act);
+    dense_for_product(attention, L.intermediate, intermediate, threads, config.hidden_act);
     dense(intermediate, L.output, hidden, threads);  // the layer's input is no longer needed
     detail::add_residual_layer_norm(hidden, attention, L.output_norm, eps, threads);
     if (keep_all || li + 1 == num_layers) record(li + 1, hidden);

@@ -72,7 +72,7 @@ PackedLinear::Prepared PackedLinear::prepare(const float* x, int64_t x_stride, i
   // The buffers are kept per calling thread: fresh ones per product would fault their pages in again.
   if (precision_ == Precision::Int8) {
     // Each row on its own (the same bits whatever rows share the batch), split by rows.
-    const int64_t stride = kernels::s8_stride(in_);
+    const int64_t stride = kernels::unaliased_stride(kernels::s8_stride(in_), 1);
     thread_local std::vector<int8_t> quantized;
     thread_local std::vector<float> scales;
     if (quantized.size() < static_cast<size_t>(rows * stride)) quantized.resize(static_cast<size_t>(rows * stride));
@@ -87,15 +87,28 @@ PackedLinear::Prepared PackedLinear::prepare(const float* x, int64_t x_stride, i
     return {{xq, stride, xs}};
   }
   const int64_t stride = precision_ == Precision::BFloat16 ? k.x_bf16_stride(in_) : 0;
-  if (stride == 0) return {{x, x_stride, nullptr}};  // float32, or bfloat16 weights widened in the kernel
+  if (stride == 0) {  // float32 x: as it is, or copied to rows whose stride does not alias (kernels.h)
+    if (kernels::unaliased_stride(x_stride, sizeof(float)) == x_stride) return {{x, x_stride, nullptr}};
+    const int64_t padded = kernels::unaliased_stride(in_, sizeof(float));
+    thread_local std::vector<float> copied;
+    if (copied.size() < static_cast<size_t>(rows * padded)) copied.resize(static_cast<size_t>(rows * padded));
+    float* xc = copied.data();
+    runtime::parallel_ranges(static_cast<size_t>(rows), threads, [&](size_t first, size_t end, int) {
+      for (auto r = static_cast<int64_t>(first); r < static_cast<int64_t>(end); ++r) {
+        std::copy(x + r * x_stride, x + r * x_stride + in_, xc + r * padded);
+      }
+    });
+    return {{xc, padded, nullptr}};
+  }
   thread_local std::vector<kernels::bf16> rounded;  // bfloat16 products in hardware: x rounded once
-  if (rounded.size() < static_cast<size_t>(rows * stride)) rounded.resize(static_cast<size_t>(rows * stride));
+  const int64_t padded = kernels::unaliased_stride(stride, sizeof(kernels::bf16));
+  if (rounded.size() < static_cast<size_t>(rows * padded)) rounded.resize(static_cast<size_t>(rows * padded));
   kernels::bf16* xb = rounded.data();
   runtime::parallel_ranges(static_cast<size_t>(rows), threads, [&](size_t first, size_t end, int) {
     k.round_rows(x + static_cast<int64_t>(first) * x_stride, x_stride, static_cast<int64_t>(end - first), in_,
-                 xb + static_cast<int64_t>(first) * stride, stride);
+                 xb + static_cast<int64_t>(first) * padded, padded);
   });
-  return {{xb, stride, nullptr}};
+  return {{xb, padded, nullptr}};
 }
 
 int64_t PackedLinear::panels() const {

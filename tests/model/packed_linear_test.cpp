@@ -131,6 +131,29 @@ TEST(PackedLinear, ThreadCountDoesNotChangeASingleBit) {
   }
 }
 
+// x whose rows are a multiple of 4 KB apart is copied to rows a cache line further apart
+// (kernels::unaliased_stride), and int8 and bfloat16 lay their rows out that way: the result is
+// the bits of x given at any other stride, whatever the precision, on 1 and 2 threads.
+TEST(PackedLinear, RowsFourKilobytesApartGiveTheSameBits) {
+  const int64_t rows = 29, out = 40, in = 1024;  // 1024 floats: 4 KB rows (BERT-large's hidden size)
+  const std::vector<float> w = random_floats(out * in, 40), b = random_floats(out, 41);
+  const std::vector<float> x = random_floats(rows * in, 42);
+  std::vector<float> x_apart(rows * (in + 5));
+  for (int64_t r = 0; r < rows; ++r) std::copy(x.begin() + r * in, x.begin() + (r + 1) * in, x_apart.begin() + r * (in + 5));
+  for (Precision precision : {Precision::Float32, Precision::BFloat16, Precision::Int8}) {
+    const PackedLinear dense(w.data(), b.data(), out, in, precision);
+    for (int threads : {1, 2}) {
+      std::vector<float> aliased(rows * out), apart(rows * out);
+      dense.apply(x.data(), in, rows, aliased.data(), out, threads, Activation::Gelu);
+      dense.apply(x_apart.data(), in + 5, rows, apart.data(), out, threads, Activation::Gelu);
+      EXPECT_EQ(aliased, apart) << precision_name(precision) << ", " << threads << " thread(s)";
+    }
+  }
+  EXPECT_EQ(kernels::unaliased_stride(1024, 4), 1040);  // a cache line more
+  EXPECT_EQ(kernels::unaliased_stride(3072, 1), 3072);  // not a multiple of 4 KB: as it is
+  EXPECT_EQ(kernels::unaliased_stride(2048, 2), 2080);
+}
+
 TEST(PackedLinear, KeepsTheWeightItWasGiven) {
   const int64_t out = 45, in = 19;
   const std::vector<float> w = random_floats(out * in, 7), b(out, 0.0f);
