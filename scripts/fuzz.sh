@@ -16,12 +16,12 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 SHARED=${BERTCPP_SHARED_DIR:-$ROOT/../shared}
 ALL_TARGETS=(tokenizer_fuzzer vocab_fuzzer config_fuzzer safetensors_fuzzer tf_checkpoint_fuzzer pytorch_bin_fuzzer
-  tokenizer_json_fuzzer st_modules_fuzzer)
+  tokenizer_json_fuzzer st_modules_fuzzer server_request_fuzzer)
 [ $# -gt 0 ] && TARGETS=("$@") || TARGETS=("${ALL_TARGETS[@]}")
 
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBERTCPP_BUILD_FUZZERS=ON -DBERTCPP_BUILD_TESTS=OFF \
-  -DBERTCPP_BUILD_PYTHON=OFF -DBERTCPP_BUILD_CLI=OFF -DBERTCPP_BUILD_BENCH=OFF >/dev/null
+  -DBERTCPP_BUILD_PYTHON=OFF -DBERTCPP_BUILD_CLI=ON -DBERTCPP_BUILD_BENCH=OFF >/dev/null  # CLI: the server's library
 cmake --build "$BUILD_DIR" --target "${TARGETS[@]}" -j2
 
 # Seeds beyond the committed ones: fixtures that exist at run time (the TF checkpoint is
@@ -59,7 +59,7 @@ PY
 run() {
   local target=$1 dict=() max_len=4096
   case $target in
-    safetensors_fuzzer|config_fuzzer|st_modules_fuzzer|tokenizer_json_fuzzer) dict=(-dict=fuzz/json.dict) ;;
+    safetensors_fuzzer|config_fuzzer|st_modules_fuzzer|tokenizer_json_fuzzer|server_request_fuzzer) dict=(-dict=fuzz/json.dict) ;;
     tokenizer_fuzzer) dict=(-dict=fuzz/tokenizer.dict); max_len=16384 ;;
     tf_checkpoint_fuzzer) max_len=16384 ;;
   esac

@@ -25,8 +25,9 @@ nlohmann::json parse_object(const std::string& body) {
       }
       return true;
     });
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.what() says where and why, e.g. "invalid string: ill-formed UTF-8 byte".
+  } catch (const nlohmann::json::exception& e) {
+    // e.what() says where and why, e.g. "invalid string: ill-formed UTF-8 byte", or a number
+    // too large for a double ("1e999": out_of_range, which was a 500).
     throw HttpError(400, std::string("the request body is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw HttpError(400, std::string("the request body must be a JSON object, got ") + j.type_name());

@@ -123,6 +123,14 @@ TEST(JsonIo, BadBodiesNameTheProblem) {
   EXPECT_NE(status_and_message("{\"a\": \"\xff\"}").second.find("UTF-8"), std::string::npos);
   EXPECT_NE(status_and_message("[1]").second.find("must be a JSON object, got array"), std::string::npos);
   EXPECT_NE(status_and_message("{").second.find("not valid JSON"), std::string::npos);
+  // A number too large for a double (fuzz/regressions/server_number_overflow.json) was
+  // nlohmann's out_of_range, a 500; and nesting is bounded as it is read.
+  EXPECT_EQ(status_and_message("1e12720366854").first, 400);
+  EXPECT_EQ(status_and_message("{\"a\": [1e999]}").first, 400);
+  auto lists_in_lists = [](int n) { return "{\"a\": " + std::string(n, '[') + std::string(n, ']') + "}"; };
+  EXPECT_EQ(status_and_message(lists_in_lists(kMaxJsonDepth)).first, 0);  // 64 levels below the object: fine
+  EXPECT_EQ(status_and_message(lists_in_lists(kMaxJsonDepth + 1)).first, 400);
+  EXPECT_NE(status_and_message(lists_in_lists(kMaxJsonDepth + 1)).second.find("deeper than 64"), std::string::npos);
   const auto body = nlohmann::json::parse(R"({"n": "3", "b": 1})");
   EXPECT_THROW(get_int(body, "n", 0), HttpError);
   EXPECT_THROW(get_bool(body, "b", false), HttpError);
