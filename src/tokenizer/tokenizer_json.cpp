@@ -37,7 +37,13 @@ std::string piece(const json& p, const std::string& source) {
   const json& body = p.begin().value();
   if (!body.is_object() || !body.contains("id") || !body["id"].is_string())
     fail(source, "post_processor template piece " + p.dump().substr(0, 80) + " has no id");
-  const int type = body.value("type_id", 0);
+  int type = 0;
+  if (auto t = body.find("type_id"); t != body.end() && !t->is_null()) {
+    if (!t->is_number_unsigned() || t->get<uint64_t>() > 1)
+      fail(source, "post_processor template piece " + p.dump().substr(0, 80) + " has type_id " + t->dump().substr(0, 80) +
+                       "; expected 0 or 1");
+    type = static_cast<int>(t->get<uint64_t>());
+  }
   if (kind == "SpecialToken") return body["id"].get<std::string>() + ":" + std::to_string(type);
   if (kind == "Sequence") return "$" + body["id"].get<std::string>() + ":" + std::to_string(type);
   fail(source, "post_processor template piece kind \"" + kind + "\" is not SpecialToken or Sequence");
@@ -64,7 +70,11 @@ TokenizerFile parse_tokenizer_json(const std::string& text, const std::string& s
   if (model == j.end()) fail(source, "no \"model\"");
   const std::string model_type = type_of(*model, source, "model");
   if (model_type != "WordPiece") fail(source, "model.type \"" + model_type + "\" is not supported; only WordPiece (BERT-style) is");
-  const std::string unk = model->value("unk_token", std::string("[UNK]"));
+  std::string unk = "[UNK]";
+  if (auto u = model->find("unk_token"); u != model->end() && !u->is_null()) {
+    if (!u->is_string()) fail(source, "model.unk_token must be a string, got " + u->dump().substr(0, 80));
+    unk = u->get<std::string>();
+  }
   if (unk != "[UNK]") fail(source, "model.unk_token \"" + unk + "\" is not supported; only [UNK] is");
   auto prefix = model->find("continuing_subword_prefix");
   if (prefix != model->end() && !prefix->is_null() && (!prefix->is_string() || prefix->get<std::string>() != "##"))

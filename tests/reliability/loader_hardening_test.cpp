@@ -155,7 +155,8 @@ TEST(LoaderHardening, FuzzRegressionsAreRejectedCleanly) {
     else if (name.rfind("safetensors_", 0) == 0) load = [&] { bertcpp::load_safetensors(path); };
     else if (name.rfind("vocab_", 0) == 0) load = [&] { bertcpp::Tokenizer t(path); };
     else if (name.rfind("pytorch_bin_", 0) == 0) load = [&] { bertcpp::load_pytorch_bin(path); };
-    else continue;  // README.md, and tokenizer/TF inputs replayed by their fuzz targets
+    else if (name.rfind("tokenizer_json_", 0) == 0) load = [&] { bertcpp::read_tokenizer_json(path); };
+    else continue;  // README.md, and tokenizer-text/TF inputs replayed by their fuzz targets
     ++replayed;
     try {
       load();

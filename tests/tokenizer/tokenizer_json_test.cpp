@@ -151,6 +151,14 @@ TEST(TokenizerJson, UnsupportedPartsAreNamed) {
   EXPECT_EQ(error([](json& j) { j["model"]["vocab"]["hello"] = 0; }),
             "tokenizer.json: model.vocab ids must be 0..30521, each once; \"hello\" has 0");
   EXPECT_EQ(error_of([&] { parse_tokenizer_json("{", src); }), "tokenizer.json: not valid JSON");
+  // A field of the wrong JSON type is named, not left to the JSON library's type_error.
+  EXPECT_EQ(error([](json& j) { j["model"]["unk_token"] = 5; }), "tokenizer.json: model.unk_token must be a string, got 5");
+  EXPECT_EQ(error([](json& j) { j["post_processor"]["single"][0]["SpecialToken"]["type_id"] = "x"; }),
+            "tokenizer.json: post_processor template piece {\"SpecialToken\":{\"id\":\"[CLS]\",\"type_id\":\"x\"}} has "
+            "type_id \"x\"; expected 0 or 1");
+  EXPECT_EQ(error([](json& j) { j["post_processor"]["pair"][3]["Sequence"]["type_id"] = 1e300; }),
+            "tokenizer.json: post_processor template piece {\"Sequence\":{\"id\":\"B\",\"type_id\":1e+300}} has type_id "
+            "1e+300; expected 0 or 1");
   // BertProcessing is the older way of writing the same template.
   json j = standard_tokenizer_json(true);
   j["post_processor"] = {{"type", "BertProcessing"}, {"sep", {"[SEP]", 102}}, {"cls", {"[CLS]", 101}}};
