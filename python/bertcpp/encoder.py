@@ -61,6 +61,13 @@ def _check_int(name, value, minimum, allowed):
     return int(value)
 
 
+def _check_progress(progress):
+    """progress: None or a callable(done, total) -> bool, called between batches; False cancels."""
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be a callable(done, total) or None, got %r" % (progress,))
+    return progress
+
+
 def _check_layers(layers, name="pooling_layer", empty_ok=False):
     if isinstance(layers, numbers.Integral) and not isinstance(layers, bool):
         return [int(layers)]
@@ -244,8 +251,7 @@ class Encoder:
         if not batch:
             raise ValueError("texts must be a non-empty iterable of texts")
         num_batches = -(-len(batch) // core.batch_size)
-        if progress is not None and not callable(progress):
-            raise TypeError("progress must be a callable(done, total) or None, got %r" % (progress,))
+        _check_progress(progress)
         bar = ProgressBar.create(len(batch)) if progress is None and should_show(num_batches, show_progress_bar) else None
         callback = progress if progress is not None else bar
         try:
@@ -296,13 +302,13 @@ class Encoder:
         single logit (a reranker), or the folder's sentence_transformers.activation_fn."""
         if isinstance(texts, (str, tuple)):
             texts = [texts]
-        return self._core_for(batch_size).predict(list(texts), progress, bool(apply_activation))
+        return self._core_for(batch_size).predict(list(texts), _check_progress(progress), bool(apply_activation))
 
-    def rerank(self, query, documents, top_k=None):
+    def rerank(self, query, documents, top_k=None, progress=None):
         """The documents ordered by the classifier's score for (query, document), best first:
-        a list of {"index", "score", "document"}."""
+        a list of {"index", "score", "document"}. progress(done, total) as for encode."""
         documents = list(documents)
-        ranked = self._core.rerank(query, documents)
+        ranked = self._core.rerank(query, documents, _check_progress(progress))
         ranked = ranked if top_k is None else ranked[:_check_int("top_k", top_k, 1, "a positive integer or None")]
         return [{"index": i, "score": float(s), "document": documents[i]} for i, s in ranked]
 
@@ -360,7 +366,7 @@ def quantize_check(model_dir=None, texts=None, progress=None, **kwargs):
     exact = Encoder(model_dir, **kwargs)
     if texts is not None:
         texts = _materialize(texts)
-    return _bertcpp.quantize_check(exact._core, texts, progress)
+    return _bertcpp.quantize_check(exact._core, texts, _check_progress(progress))
 
 
 def encode(texts, **kwargs):

@@ -50,6 +50,22 @@ def test_rerank_orders_documents_by_score():
     assert len(encoder.rerank(query, documents, top_k=2)) == 2
 
 
+def test_rerank_and_predict_report_progress_and_can_be_cancelled():
+    path, _, inputs = folder("rerank-style")
+    encoder = bertcpp.Encoder(path, batch_size=2)
+    query, documents = inputs["pairs"][0][0], [p[1] for p in inputs["pairs"]]
+    seen = []
+    assert len(encoder.rerank(query, documents, progress=lambda done, total: seen.append((done, total)) or True)) == len(documents)
+    assert seen[-1] == (len(documents), len(documents)) and seen == sorted(seen)
+    with pytest.raises(bertcpp.Cancelled):
+        encoder.rerank(query, documents, progress=lambda done, total: False)
+    with pytest.raises(bertcpp.Cancelled):
+        encoder.predict(documents, progress=lambda done, total: False)
+    for call in (lambda: encoder.rerank(query, documents, progress=1), lambda: encoder.predict(documents, progress="x")):
+        with pytest.raises(TypeError, match="progress must be a callable"):
+            call()
+
+
 def test_predict_without_a_classifier_is_a_runtime_error(encoder):
     assert encoder.labels == []
     with pytest.raises(RuntimeError, match="no sequence-classification head"):
