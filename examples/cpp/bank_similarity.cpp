@@ -25,9 +25,10 @@ int main(int argc, char** argv) try {
       "I love data science.",
   };
   std::vector<bertcpp::TextInput> inputs;
-  for (const auto& s : sentences) inputs.push_back({s, std::nullopt});
+  for (const auto& s : sentences) inputs.push_back({s});
   const bertcpp::RowMatrix v = encoder.encode(inputs);
 
+  std::printf("model: %s\n", encoder.options().model_dir.c_str());
   std::printf("%zu sentences, %ld-dimensional vectors (REDUCE_MEAN, layer -2)\n\n", sentences.size(),
               static_cast<long>(v.cols()));
   for (size_t i = 0; i < sentences.size(); ++i) std::printf("[%zu] %s\n", i, sentences[i].c_str());

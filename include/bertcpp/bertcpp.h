@@ -2,9 +2,13 @@
 //
 //   #include <bertcpp/bertcpp.h>
 //
-//   bertcpp::Encoder encoder;  // bundled models/bert-mini-uncased; or EncoderOptions{.model_dir=...}
+//   bertcpp::Encoder encoder;  // the bundled models/bert-mini-uncased
 //   bertcpp::RowMatrix v = encoder.encode({{"I love data science"}, {"He went to the bank"}});
 //   // v.rows() == 2, v.cols() == 256: REDUCE_MEAN of layer -2, bert-as-service's default
+//
+//   bertcpp::EncoderOptions options;                // another model folder, pooling, layers
+//   options.model_dir = "path/to/bge-small-en-v1.5";
+//   bertcpp::Encoder bge(options);
 //
 //   bertcpp::EncoderOptions fast;
 //   fast.precision = bertcpp::Precision::BFloat16;  // ~1.9x on AVX512_BF16 CPUs, ~1e-2 off float32

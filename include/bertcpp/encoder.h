@@ -37,9 +37,22 @@ class SequenceClassifier;
 struct ModelFamily;
 struct SentenceModules;
 
-// The bundled model directory (models/bert-mini-uncased): $BERTCPP_MODEL_DIR if set,
-// else the one installed or built beside the library.
+// The bundled model directory (models/bert-mini-uncased): $BERTCPP_MODEL_DIR if set, else the
+// copy installed with the package (found where the install prefix is now), else the one the
+// library was configured with (install prefix, then source tree). Encoder with no model_dir
+// throws std::runtime_error naming every place looked when none holds it.
 std::string default_model_dir();
+
+namespace detail {
+// find_package(bertcpp) defines BERTCPP_PACKAGE_MODEL_DIR as the installed model's path under
+// the prefix the package was found in, so a prefix installed with `cmake --install --prefix`
+// elsewhere, or moved, still finds its model: programs built with it register that path
+// before main. Returns true (it initializes the variable below).
+bool register_package_model_dir(const char* path);
+#ifdef BERTCPP_PACKAGE_MODEL_DIR
+inline const bool package_model_dir_registered = register_package_model_dir(BERTCPP_PACKAGE_MODEL_DIR);
+#endif
+}  // namespace detail
 
 // What to do with a text longer than the model reads at once (max_tokens()).
 enum class LongText {

@@ -43,7 +43,8 @@ def _materialize(texts):
         raise TypeError("texts must be a sequence of texts, got a %s: pass a list or one column"
                         % type(texts).__name__)
     if isinstance(texts, np.ndarray):
-        return texts.tolist()
+        texts = texts.tolist()  # a 0-d array gives its one item, not a list
+        return texts if isinstance(texts, list) else [texts]
     if hasattr(texts, "tolist") and not isinstance(texts, list):  # pandas Series / Index
         return list(texts.tolist())
     try:

@@ -120,6 +120,12 @@ Encoder::Encoder(EncoderOptions options) : options_(std::move(options)) {
     if (env != nullptr && *env != '\0' && !std::filesystem::is_directory(options_.model_dir, ec))
       throw std::runtime_error("BERTCPP_MODEL_DIR=" + options_.model_dir +
                                " is not a model directory (unset it to use the bundled model)");
+    if (!std::filesystem::is_directory(options_.model_dir, ec)) {
+      std::string places;
+      for (const std::string& dir : detail::bundled_model_candidates()) places += "\n  " + dir;
+      throw std::runtime_error("no model_dir given, and the bundled model is in none of the places looked:" + places +
+                               "\nset EncoderOptions::model_dir or BERTCPP_MODEL_DIR to a model folder");
+    }
   }
   if (is_sentence_transformers_folder(options_.model_dir)) modules_ = std::make_shared<const SentenceModules>(read_sentence_modules(options_.model_dir));
   const std::string dir = modules_ ? modules_->transformer_dir : options_.model_dir;

@@ -2,6 +2,7 @@
 against an installed bertcpp."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -70,15 +71,18 @@ PUBLIC_HEADERS = sorted([
 
 
 def test_cpp_example_builds_against_installed_bertcpp(tmp_path, build_dir):
-    prefix, example_build = tmp_path / "prefix", tmp_path / "example"
-    subprocess.run(["cmake", "--install", build_dir, "--prefix", str(prefix), "--component", "Unspecified"],
+    installed, prefix, example_build = tmp_path / "installed", tmp_path / "moved", tmp_path / "example"
+    subprocess.run(["cmake", "--install", build_dir, "--prefix", str(installed), "--component", "Unspecified"],
                    check=True, capture_output=True)
+    # A prefix other than the configured one, then moved: the package must still find itself and its model.
+    shutil.move(str(installed), str(prefix))
     # Only the public API is installed: no bertcpp/detail/ (model, heads, readers, tokenizer internals).
     include = prefix / "include" / "bertcpp"
     installed = sorted(str(p.relative_to(include)) for p in include.rglob("*.h"))
     assert installed == PUBLIC_HEADERS, installed
     configure = subprocess.run(["cmake", "-S", os.path.join(REPO, "examples", "cpp"), "-B", str(example_build),
-                                "-DCMAKE_PREFIX_PATH=" + str(prefix)], capture_output=True, text=True)
+                                "-DCMAKE_PREFIX_PATH=" + str(prefix), "-DCMAKE_CXX_FLAGS=-Wall -Wextra -Werror"],
+                               capture_output=True, text=True)
     assert configure.returncode == 0, configure.stdout + configure.stderr
     build = subprocess.run(["cmake", "--build", str(example_build)], capture_output=True, text=True)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
@@ -87,6 +91,8 @@ def test_cpp_example_builds_against_installed_bertcpp(tmp_path, build_dir):
                          cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert "cosine similarity" in run.stdout and "[4]" in run.stdout
+    model = run.stdout.splitlines()[0]
+    assert model == "model: " + str(prefix / "share" / "bertcpp" / "models" / "bert-mini-uncased"), model
 
 
 def test_classify_tweets_runs_unchanged_on_long_reviews(tmp_path):

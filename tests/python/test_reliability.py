@@ -108,6 +108,8 @@ def test_iterables_are_read_once_and_checked(encoder):
     np.testing.assert_array_equal(encoder.encode(t for t in texts), expected)
     np.testing.assert_array_equal(encoder.encode(np.array(texts)), expected)
     np.testing.assert_array_equal(encoder.encode(tuple(texts)), expected)
+    # A 0-d array is one text, as a str is (it was encoded one character a row).
+    np.testing.assert_array_equal(encoder.encode(np.array("hello world")), expected[:1])
     tokenized = [["hello", "world"], ["the", "bank"]]
     by_list = encoder.encode(tokenized, is_tokenized=True)
     np.testing.assert_array_equal(encoder.encode((t for t in tokenized), is_tokenized=True), by_list)

@@ -36,7 +36,7 @@ struct TokenizerOptions {
 // A text or a pair of texts to encode.
 struct TextInput {
   std::string a;
-  std::optional<std::string> b;
+  std::optional<std::string> b{};  // {}: `TextInput{"text"}` compiles cleanly under -Wextra
 };
 
 // How encode_batch runs. Limits: threads <= kMaxThreads (std::invalid_argument above).
