@@ -304,7 +304,7 @@ size_t Encoder::dim() const {
 }
 
 std::string Encoder::describe() const {
-  if (apply_chain_) return "sentence-transformers: " + modules_->describe();
+  if (apply_chain_) return "sentence-transformers: " + modules_->describe(max_tokens());
   std::string s = "bert-as-service: ";
   for (size_t i = 0; i < pooling_modes_.size(); ++i) s += (i ? "+" : "") + to_string(pooling_modes_[i]);
   s += " of layer";

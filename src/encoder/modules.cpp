@@ -88,28 +88,22 @@ const char* dense_activation_name(DenseActivation a) {
 std::vector<SentenceModules::Entry> parse_modules_json(const std::string& text, const std::string& source) {
   const json j = parse_json(text, source);
   if (!j.is_array()) throw std::runtime_error(source + ": expected a list of modules, got " + std::string(j.type_name()));
-  std::vector<std::pair<int64_t, SentenceModules::Entry>> entries;
+  // In the file's order, as sentence-transformers runs them ("idx" is not read, there either).
+  std::vector<SentenceModules::Entry> chain;
   for (size_t i = 0; i < j.size(); ++i) {
     const json& m = j[i];
     const std::string where = source + ": module " + std::to_string(i);
     if (!m.is_object()) throw std::runtime_error(where + " is not an object");
     auto type = m.find("type");
     if (type == m.end() || !type->is_string()) throw std::runtime_error(where + " has no \"type\" string");
-    auto path = m.find("path");
-    if (path != m.end() && !path->is_string()) throw std::runtime_error(where + ": \"path\" must be a string");
-    int64_t idx = static_cast<int64_t>(i);
-    if (auto it = m.find("idx"); it != m.end()) {
-      if (!it->is_number_integer()) throw std::runtime_error(where + ": \"idx\" must be an integer");
-      idx = it->get<int64_t>();
-    }
-    const std::string p = path == m.end() ? "" : path->get<std::string>();
+    auto path = m.find("path");  // "" is the folder itself; absent is an error there too (KeyError)
+    if (path == m.end() || !path->is_string())
+      throw std::runtime_error(where + " (" + type->get<std::string>() + ") needs a \"path\" string (\"\" for the model folder)");
+    const std::string p = path->get<std::string>();
     if (p.find("..") != std::string::npos || (!p.empty() && p[0] == '/'))
       throw std::runtime_error(where + ": path \"" + p + "\" leaves the model folder");
-    entries.push_back({idx, {type->get<std::string>(), p}});
+    chain.push_back({type->get<std::string>(), p});
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<SentenceModules::Entry> chain;
-  for (auto& e : entries) chain.push_back(std::move(e.second));
   return chain;
 }
 
@@ -154,8 +148,9 @@ size_t SentenceModules::output_dim(size_t pooled) const {
   return dim;
 }
 
-std::string SentenceModules::describe() const {
-  std::string s = "Transformer(max_seq_length=" + (max_seq_length ? std::to_string(*max_seq_length) : "none") + ")";
+std::string SentenceModules::describe(std::optional<size_t> tokens_read) const {
+  const std::optional<size_t> shown = tokens_read ? tokens_read : max_seq_length;
+  std::string s = "Transformer(max_seq_length=" + (shown ? std::to_string(*shown) : "none") + ")";
   s += " -> Pooling(";
   for (size_t i = 0; i < pooling.modes.size(); ++i) {
     const PoolingMode& m = pooling_mode(pooling.modes[i]);
@@ -202,8 +197,12 @@ SentenceModules read_sentence_modules(const std::string& model_dir) {
       if (auto text = read_text(sbert)) {
         const json j = parse_json(*text, sbert.string());
         if (!j.is_object()) throw std::runtime_error(sbert.string() + ": expected a JSON object");
-        if (auto it = j.find("max_seq_length"); it != j.end() && !it->is_null())
+        if (auto it = j.find("max_seq_length"); it != j.end() && !it->is_null()) {
           st.max_seq_length = static_cast<size_t>(get_positive(j, "max_seq_length", sbert.string(), true));
+          if (*st.max_seq_length < 2)  // else every text would fail, each blamed for it
+            throw std::runtime_error(sbert.string() + ": max_seq_length must be at least 2 ([CLS] and [SEP]), got " +
+                                     std::to_string(*st.max_seq_length));
+        }
         if (auto it = j.find("do_lower_case"); it != j.end() && it->is_boolean()) st.do_lower_case = it->get<bool>();
       }
     } else if (type == "Pooling") {

@@ -56,7 +56,7 @@ TEST(StPoolingModes, SeveralModesConcatenateInSentenceTransformersOrder) {
   EXPECT_EQ(encoder.dim(), 6u * 256u);
   EXPECT_EQ(encoder.output_row_shape(0), std::vector<size_t>{6u * 256u});
   EXPECT_EQ(encoder.describe(),
-            "sentence-transformers: Transformer(max_seq_length=none) -> "
+            "sentence-transformers: Transformer(max_seq_length=512) -> "
             "Pooling(cls_token+max_tokens+mean_tokens+mean_sqrt_len_tokens+weightedmean_tokens+lasttoken)");
   EXPECT_LT(testing::max_diff(encoder.encode(reference().texts()), testing::floats(reference().file, "all_modes")), kTolerance);
 }

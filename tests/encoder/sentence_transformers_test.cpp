@@ -4,6 +4,7 @@
 #include "model/reference.h"
 
 #include <bertcpp/encoder.h>
+#include <bertcpp/detail/encoder/modules.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -148,6 +149,20 @@ TEST(SentenceTransformers, DescribesTheChain) {
             "sentence-transformers: Transformer(max_seq_length=64) -> Pooling(cls_token) -> Dense(256->128, Tanh) -> Normalize");
   EXPECT_EQ(st_encoder(kFixtures + "/minilm-style").describe(),
             "sentence-transformers: Transformer(max_seq_length=128) -> Pooling(mean_tokens) -> Normalize");
+}
+
+// sentence-transformers runs modules.json in the file's order and never reads "idx": a folder
+// whose idx disagrees (Normalize listed before Dense, numbered after it) gets ST's vectors.
+TEST(SentenceTransformers, ModulesRunInTheFilesOrderNotByIdx) {
+  const auto chain = parse_modules_json(R"([
+      {"idx": 0, "path": "", "type": "sentence_transformers.models.Transformer"},
+      {"idx": 1, "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+      {"idx": 3, "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"},
+      {"idx": 2, "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])",
+                                        "modules.json");
+  std::vector<std::string> paths;
+  for (const auto& e : chain) paths.push_back(e.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"", "1_Pooling", "3_Normalize", "2_Dense"}));
 }
 
 }  // namespace

@@ -330,6 +330,19 @@ const std::vector<BadInput>& table() {
        },
        Kind::RuntimeError,
        "{dir}/modules.json: module 2 (sentence_transformers.models.Dense): module folder {dir}/2_Dense does not exist"},
+      {"st_module_without_path",  // was read as "": the model's own config.json taken for the Pooling's
+       [](auto& d) {
+         st_folder_with(d, R"([{"path": "", "type": "sentence_transformers.models.Transformer"},
+                               {"type": "sentence_transformers.models.Pooling"}])");
+       },
+       Kind::RuntimeError,
+       "{dir}/modules.json: module 1 (sentence_transformers.models.Pooling) needs a \"path\" string (\"\" for the "
+       "model folder)"},
+      {"st_max_seq_length_below_two",  // was accepted, then every text failed, each blamed for it
+       [](auto& d) {
+         st_folder_with(d, kTransformerAndPooling + "]", {{"sentence_bert_config.json", R"({"max_seq_length": 1})"}});
+       },
+       Kind::RuntimeError, "{dir}/sentence_bert_config.json: max_seq_length must be at least 2 ([CLS] and [SEP]), got 1"},
       {"st_unknown_module_type",
        [](auto& d) {
          st_folder_with(d, kTransformerAndPooling +

@@ -49,7 +49,7 @@ struct SentenceModules {
     std::string path;  // relative to the folder ("" for the folder itself)
   };
   std::string folder;
-  std::vector<Entry> chain;        // modules.json, by idx
+  std::vector<Entry> chain;        // modules.json, in the file's order
   std::string transformer_dir;     // where config.json, the weights and the vocabulary are
   PoolingModule pooling;
   std::vector<DenseModule> dense;
@@ -62,8 +62,9 @@ struct SentenceModules {
 
   // Output width after the chain, for pooled width `pooled` (Dense changes it).
   size_t output_dim(size_t pooled) const;
-  // "Transformer(max_seq_length=128) -> Pooling(mean) -> Normalize", for `bertcpp info`.
-  std::string describe() const;
+  // "Transformer(max_seq_length=128) -> Pooling(mean) -> Normalize", for `bertcpp info`;
+  // an Encoder passes the length it really reads (the file's, capped by the model).
+  std::string describe(std::optional<size_t> tokens_read = std::nullopt) const;
 };
 
 // Whether `model_dir` is a sentence-transformers folder (has modules.json).
