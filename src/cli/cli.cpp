@@ -157,8 +157,8 @@ int run(const std::vector<std::string>& argv) {
     if (qcheck_cmd->parsed()) run_quantize_check(qcheck);
   } catch (const Cancelled&) {
     std::cout.flush();
-    std::cerr << "\nbertcpp: interrupted; no output written" << std::endl;
-    return 130;
+    std::cerr << "\nbertcpp: interrupted (" << InterruptScope::signal_name() << "); no output written" << std::endl;
+    return 128 + InterruptScope::signal_number();
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "bertcpp: error: " << e.what() << std::endl;

@@ -64,10 +64,9 @@ void run_encode(const EncodeArgs& args) {
   std::vector<int64_t> row_shape;
   for (size_t d : encoder.output_row_shape(encoder.max_seq_len().value_or(0))) row_shape.push_back(static_cast<int64_t>(d));
   if (is_npy(args.output)) {
-    npy = std::make_unique<NpyWriter>(output.temp_path(), row_shape);
+    npy = std::make_unique<NpyWriter>(output.open(), output.temp_path(), row_shape);
   } else {
-    jsonl.open(output.temp_path(), std::ios::binary | std::ios::trunc);
-    if (!jsonl) throw std::runtime_error(output.temp_path() + ": cannot open the output file for writing");
+    jsonl = output.open();
   }
 
   const auto start = std::chrono::steady_clock::now();

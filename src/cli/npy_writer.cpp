@@ -9,9 +9,8 @@ namespace {
 constexpr size_t kHeaderSize = 128;
 }  // namespace
 
-NpyWriter::NpyWriter(const std::string& path, std::vector<int64_t> row_shape)
-    : path_(path), row_shape_(std::move(row_shape)), out_(path, std::ios::binary | std::ios::trunc) {
-  if (!out_) throw std::runtime_error(path + ": cannot open the output file for writing");
+NpyWriter::NpyWriter(std::ofstream out, const std::string& path, std::vector<int64_t> row_shape)
+    : path_(path), row_shape_(std::move(row_shape)), out_(std::move(out)) {
   for (int64_t d : row_shape_) row_floats_ *= d;
   out_ << header(0);
 }

@@ -11,9 +11,10 @@ namespace bertcpp::cli {
 
 class NpyWriter {
  public:
-  // `row_shape`: the shape of one row ({dim} gives [n, dim]; {T, H} gives [n, T, H]).
-  // Throws std::runtime_error naming the file when it cannot be written.
-  NpyWriter(const std::string& path, std::vector<int64_t> row_shape);
+  // `out`: the opened file (OutputFile::open), `path` its name for errors; `row_shape`: the
+  // shape of one row ({dim} gives [n, dim]; {T, H} gives [n, T, H]). Throws
+  // std::runtime_error naming the file when it cannot be written.
+  NpyWriter(std::ofstream out, const std::string& path, std::vector<int64_t> row_shape);
   // `rows` rows of product(row_shape) floats each.
   void append(const float* data, int64_t rows);
   // Writes the final row count into the header and closes the file.

@@ -28,6 +28,19 @@ OutputFile::OutputFile(std::string path, const std::string& input)
   refuse_same_file(path_, input);
 }
 
+std::ofstream OutputFile::open() const {
+  std::ofstream out(temp_, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    const int error = errno;
+    const std::filesystem::path folder = std::filesystem::absolute(path_).parent_path();
+    std::error_code ec;
+    const std::string why = std::filesystem::is_directory(folder, ec) ? std::string(std::strerror(error))
+                                                                      : "the folder " + folder.string() + " does not exist";
+    throw std::runtime_error("--output " + path_ + ": cannot write there: " + why);
+  }
+  return out;
+}
+
 OutputFile::~OutputFile() {
   if (!committed_) std::remove(temp_.c_str());
 }

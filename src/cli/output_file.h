@@ -3,6 +3,7 @@
 // existing file (an input given as the output included) is never truncated.
 #pragma once
 
+#include <fstream>
 #include <string>
 
 namespace bertcpp::cli {
@@ -18,6 +19,9 @@ class OutputFile {
 
   // Where to write: "<path>.partial-<pid>".
   const std::string& temp_path() const { return temp_; }
+  // The temporary file opened for writing (binary, truncated); std::runtime_error naming the
+  // output asked for and the system's reason when it cannot be.
+  std::ofstream open() const;
   // Renames the finished temporary file to the target; std::runtime_error naming both if it fails.
   void commit();
 

@@ -19,7 +19,7 @@ std::string read_file(const std::string& path) {
 
 TEST(NpyWriter, WritesHeaderShapeAndDataInOrder) {
   const std::string path = (std::filesystem::temp_directory_path() / "bertcpp_npy_writer_test.npy").string();
-  NpyWriter writer(path, {3});
+  NpyWriter writer(std::ofstream(path, std::ios::binary), path, {3});
   const float first[] = {1, 2, 3, 4, 5, 6}, second[] = {7, 8, 9};
   writer.append(first, 2);
   writer.append(second, 1);
@@ -41,20 +41,11 @@ TEST(NpyWriter, WritesHeaderShapeAndDataInOrder) {
 
 TEST(NpyWriter, TokenRowsGiveThreeDimensions) {
   const std::string path = (std::filesystem::temp_directory_path() / "bertcpp_npy_writer_3d.npy").string();
-  NpyWriter writer(path, {2, 4});
+  NpyWriter writer(std::ofstream(path, std::ios::binary), path, {2, 4});
   writer.finish();
   const std::string header = read_file(path).substr(10);
   std::remove(path.c_str());
   EXPECT_NE(header.find("'shape': (0, 2, 4)"), std::string::npos) << header;
-}
-
-TEST(NpyWriter, UnwritablePathNamesTheFile) {
-  try {
-    NpyWriter writer("/nonexistent-dir/out.npy", {3});
-    FAIL() << "expected std::runtime_error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/out.npy"), std::string::npos) << e.what();
-  }
 }
 
 }  // namespace

@@ -60,5 +60,20 @@ TEST(OutputFile, TheInputIsNeverTheOutput) {
   EXPECT_EQ(read(dir.file("in.jsonl")), "{}");
 }
 
+// The error names the output asked for (not its temporary name) and why it cannot be written.
+TEST(OutputFile, AnOutputThatCannotBeWrittenIsNamedWithTheReason) {
+  Dir dir;
+  const std::string missing = dir.file("missing/out.npy");
+  try {
+    OutputFile(missing, dir.file("in.txt")).open();
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "--output " + missing + ": cannot write there: the folder " + dir.file("missing") + " does not exist");
+  }
+  const OutputFile fine(dir.file("ok.npy"), dir.file("in.txt"));
+  EXPECT_TRUE(fine.open().is_open());
+}
+
 }  // namespace
 }  // namespace bertcpp::cli

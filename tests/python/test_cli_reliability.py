@@ -36,6 +36,15 @@ def test_output_over_the_input_is_refused_and_the_input_kept(cli_path, tmp_path,
     assert source.read_text() == content
 
 
+def test_an_output_folder_that_does_not_exist_is_named(cli_path, tmp_path):
+    (tmp_path / "in.txt").write_text("hello\n")
+    for output in ("missing/out.npy", "missing/out.jsonl"):
+        result = run(cli_path, "encode", "-i", str(tmp_path / "in.txt"), "-o", str(tmp_path / output), "-q")
+        assert result.returncode == 1
+        assert ("--output %s: cannot write there: the folder %s does not exist" % (tmp_path / output, tmp_path / "missing")
+                in result.stderr), result.stderr
+
+
 def test_a_failure_leaves_no_output_and_names_the_line(cli_path, tmp_path):
     lines = [json.dumps({"text": "fine %d" % i}) for i in range(9)]
     lines[6] = "{not json"
@@ -68,23 +77,47 @@ def test_errors_name_the_line_in_the_file_not_the_place_in_a_chunk(cli_path, tmp
     assert "input 2" not in result.stderr
 
 
-def test_ctrl_c_stops_cleanly_without_output(cli_path, tmp_path):
+def start_long_encode(cli_path, tmp_path):
+    """An encode that runs for minutes, returned once its progress shows it has started."""
     (tmp_path / "in.txt").write_text("a sentence to encode, again and again\n" * 200000)
+    (tmp_path / "out.npy").write_bytes(b"previous results")
     process = subprocess.Popen([cli_path, "encode", "-i", str(tmp_path / "in.txt"), "-o", str(tmp_path / "out.npy"),
-                                "--chunk-size", "64"], stderr=subprocess.PIPE, text=True)
+                                "--chunk-size", "64", "--threads", "1"], stderr=subprocess.PIPE, text=True)
+    seen = ""
+    while "texts/s" not in seen:  # encoding has started
+        seen += process.stderr.read(1)
+        assert seen or process.poll() is None
+    return process
+
+
+# Ctrl-C, kill, a closed terminal or ssh session (SIGHUP): the same clean stop, the previous
+# output kept and no temporary file left (SIGHUP used to kill it with its .partial file).
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_cleanly_without_output(cli_path, tmp_path, sig):
+    process = start_long_encode(cli_path, tmp_path)
     try:
-        seen = ""
-        while "texts/s" not in seen:  # encoding has started
-            seen += process.stderr.read(1)
-            assert seen or process.poll() is None
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
         _, err = process.communicate(timeout=TIMEOUT)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130, err
-    assert "interrupted" in err
-    assert not (tmp_path / "out.npy").exists() and leftovers(tmp_path) == []
+    assert process.returncode == 128 + sig, err
+    assert "interrupted (%s)" % signal.Signals(sig).name in err
+    assert (tmp_path / "out.npy").read_bytes() == b"previous results" and leftovers(tmp_path) == []
+
+
+def test_a_closed_progress_pipe_stops_cleanly(cli_path, tmp_path):
+    # `bertcpp encode ... |& head`: the reader of stderr goes away. The next progress line
+    # raised SIGPIPE, which killed the process and left its .partial file.
+    process = start_long_encode(cli_path, tmp_path)
+    try:
+        process.stderr.close()
+        process.wait(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGPIPE
+    assert (tmp_path / "out.npy").read_bytes() == b"previous results" and leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("args, message", [
