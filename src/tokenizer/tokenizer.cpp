@@ -2,6 +2,7 @@
 #include <bertcpp/detail/tokenizer/normalizer.h>
 #include <bertcpp/detail/tokenizer/pre_tokenizer.h>
 #include <bertcpp/detail/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/unicode.h>
 #include <bertcpp/detail/tokenizer/utf8.h>
 #include <bertcpp/detail/tokenizer/wordpiece.h>
 
@@ -53,10 +54,13 @@ struct Workspace {
 };
 
 // A text is tokenized a chunk at a time, so that memory follows the chunk, truncation can stop
-// early and cancellation is polled. A chunk ends just after a byte that cannot change the
-// tokens around it: ASCII whitespace or sentence punctuation is a word boundary of its own,
-// a starter (no combining mark reorders across it), never inside a special token like [SEP]
-// and never inside a multi-byte UTF-8 sequence.
+// early and cancellation is polled. A chunk ends just after a character that cannot change
+// the tokens around it: a word boundary of its own (whitespace, punctuation, and with
+// handle_chinese_chars a CJK ideograph), that normalization leaves as it is (no lowercase, no
+// decomposition: it is still a boundary after it), a starter (no combining mark reorders
+// across it), never inside a special token like [SEP] (those are ASCII, and ASCII cuts are
+// only whitespace and sentence punctuation) and never inside a UTF-8 sequence. Scripts
+// written without spaces (Chinese, Japanese) cut at their ideographs and their punctuation.
 constexpr size_t kChunkBytes = size_t{1} << 16;
 
 bool is_cut_byte(char c) {
@@ -68,10 +72,30 @@ bool is_cut_byte(char c) {
   }
 }
 
-size_t chunk_end(std::string_view text, size_t begin) {
+bool is_cut_character(char32_t c, bool cjk_words) {
+  const uint8_t f = unicode::flags(c);
+  const uint8_t boundary = unicode::kSplitWhitespace | unicode::kPunctuation | (cjk_words ? unicode::kChinese : 0);
+  const uint8_t changed = unicode::kRemoved | unicode::kHasLowercase | unicode::kHasDecomposition;
+  return (f & boundary) != 0 && (f & changed) == 0 && unicode::combining_rank(c) == 0;
+}
+
+size_t chunk_end(std::string_view text, size_t begin, bool cjk_words) {
   if (text.size() - begin <= kChunkBytes) return text.size();
-  for (size_t i = begin + kChunkBytes; i < text.size(); ++i)
-    if (is_cut_byte(text[i])) return i + 1;
+  for (size_t i = begin + kChunkBytes; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      if (is_cut_byte(text[i])) return i + 1;
+      ++i;
+      continue;
+    }
+    char32_t c;
+    const size_t len = utf8::decode_one(text, i, c);
+    if (len == 0) {  // a continuation byte (the scan may start mid-sequence) or a bad byte
+      ++i;
+      continue;
+    }
+    if (is_cut_character(c, cjk_words)) return i + len;
+    i += len;
+  }
   return text.size();  // one word of more than 64 KB: it is tokenized whole
 }
 
@@ -146,7 +170,7 @@ void Tokenizer::tokenize_ids(std::string_view text, size_t keep, bool count_all,
   for (size_t begin = 0; begin < text.size();) {
     if (!count_all && out.count >= keep) break;
     if (stop && stop->should_stop()) throw Cancelled();
-    const size_t end = chunk_end(text, begin);
+    const size_t end = chunk_end(text, begin, options_.tokenize_chinese_chars);
     utf8::decode(text.substr(begin, end - begin), ws.text);
     begin = end;
     if (ws.text.size() >= UINT32_MAX) throw std::invalid_argument("text: a word of more than 2^32-1 code points");

@@ -4,6 +4,7 @@
 #include <bertcpp/detail/all.h>
 #include <bertcpp/detail/tokenizer/truncation.h>
 #include <bertcpp/detail/tokenizer/unicode.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
 
 #include <gtest/gtest.h>
 
@@ -94,17 +95,6 @@ TEST(TextLimits, LongMarkRunsAreStablySortedByCombiningClass) {
   }
 }
 
-TEST(TextLimits, CancelStopsInsideOneLongText) {
-  const std::vector<bertcpp::TextInput> inputs = {{repeat("the quick brown fox ", 20 << 20), std::nullopt}};
-  bertcpp::BatchOptions options;
-  int polls = 0;
-  options.keep_going = [&] { return ++polls < 2; };
-  const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW(uncased().encode_batch(inputs, options), bertcpp::Cancelled);
-  EXPECT_EQ(polls, 2);
-  EXPECT_LT(seconds_since(start), kBoundSeconds);
-}
-
 TEST(TextLimits, TruncationKeepsTheSameTokensAsTokenizingEverything) {
   const std::string a = repeat("alpha beta gamma ", 300 << 10), b = repeat("delta epsilon ", 300 << 10) + "zeta";
   const bertcpp::Encoding full_a = uncased().encode(a), full_b = uncased().encode(b);
@@ -137,15 +127,72 @@ long status_kb(const std::string& key) {
 
 void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
+// Texts of each kind of script: spaced Latin, Chinese (no spaces at all), Japanese (kana
+// between ideographs, 。 and 、), and a Korean one spaced with U+3000 IDEOGRAPHIC SPACE.
+const std::vector<std::string>& scripts() {
+  static const std::vector<std::string> texts = {
+      "Caf\u00e9 na\u00efve r\u00e9sum\u00e9 of the day. ",
+      "\u4e2d\u6587\u6587\u672c\u6ca1\u6709\u7a7a\u683c\u4e5f\u6ca1\u6709\u6807\u70b9",
+      "\u6771\u4eac\u306e\u5929\u6c17\u306f\u6674\u308c\u3067\u3059\u3002\u3053\u308c\u306f\u3001\u30c6\u30b9\u30c8",
+      "\ud55c\uad6d\uc5b4\u3000\ud14d\uc2a4\ud2b8\u3000",
+  };
+  return texts;
+}
+
 TEST(TextLimits, FiftyMegabytesTruncatedNeedLittleMemory) {
   SKIP_IF_SANITIZED();
-  // ctest runs each test in its own process, so the peak before is this test's own.
-  const std::string text = repeat("Caf\u00e9 na\u00efve r\u00e9sum\u00e9 of the day. ", 50 << 20);
-  const long before = peak_rss_kb();
-  const bertcpp::Encoding e = uncased().encode(text, 128);
-  EXPECT_EQ(e.size(), 128u);
-  // Tokenizing it all held ~1.5 GB (code points, normalized characters, offsets).
-  EXPECT_LT(peak_rss_kb() - before, 200 * 1024) << "KB more at peak";
+  // ctest runs each test in its own process, so the peak before is this test's own. Tokenizing
+  // it all held ~1.5 GB (code points, normalized characters, offsets); Chinese and Japanese,
+  // with no ASCII space or period to cut at, still did until they were cut at ideographs.
+  for (const std::string& piece : scripts()) {
+    const std::string text = repeat(piece, 50 << 20);
+    reset_peak_rss();
+    const long before = status_kb("VmHWM:");
+    const bertcpp::Encoding e = uncased().encode(text, 128);
+    EXPECT_EQ(e.size(), 128u);
+    EXPECT_LT(status_kb("VmHWM:") - before, 200 * 1024) << "KB more at peak for " << piece;
+  }
+}
+
+// Where a chunk ends must not show: a text made of one piece repeated (each ending at a word
+// boundary) gives that piece's tokens repeated, offsets shifted, wherever the 64 KB cuts fall
+// (pieces of several lengths put them at different places: inside kana runs, before combining
+// marks after an ideograph, at full-width punctuation and spaces).
+TEST(TextLimits, ChunkCutsNeverChangeTheTokens) {
+  std::vector<std::string> pieces = scripts();
+  pieces.push_back("\u4e2d\u0301\u6587\u3002\u00abCa\u0327a\u00bb va\u3000\u6771\u4eac\uff0c\u00a0x\u2003y ");
+  pieces.push_back("\uff21\uff22\uff23\u3001\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 \u4e00");  // ends in an ideograph
+  for (const std::string& piece : pieces) {
+    const bertcpp::Encoding one = uncased().encode(piece);
+    const std::string text = repeat(piece, 300 << 10);
+    const size_t copies = text.size() / piece.size();
+    std::vector<char32_t> points;
+    bertcpp::utf8::decode(piece, points);
+    const bertcpp::Encoding all = uncased().encode(text);
+    const size_t per_piece = one.size() - 2;  // without [CLS] and [SEP]
+    ASSERT_EQ(all.size(), per_piece * copies + 2) << piece;
+    for (size_t k = 0; k < copies; ++k) {
+      for (size_t t = 0; t < per_piece; ++t) {
+        const size_t i = 1 + k * per_piece + t;
+        ASSERT_EQ(all.ids[i], one.ids[1 + t]) << piece << ": copy " << k << ", token " << t;
+        ASSERT_EQ(all.offsets[i].first, one.offsets[1 + t].first + k * points.size()) << piece << ": copy " << k;
+        ASSERT_EQ(all.offsets[i].second, one.offsets[1 + t].second + k * points.size()) << piece << ": copy " << k;
+      }
+    }
+  }
+}
+
+TEST(TextLimits, CancelStopsInsideOneLongTextOfAnyScript) {
+  for (const std::string& piece : scripts()) {
+    const std::vector<bertcpp::TextInput> inputs = {{repeat(piece, 20 << 20), std::nullopt}};
+    bertcpp::BatchOptions options;
+    int polls = 0;
+    options.keep_going = [&] { return ++polls < 2; };
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(uncased().encode_batch(inputs, options), bertcpp::Cancelled) << piece;
+    EXPECT_EQ(polls, 2) << piece;
+    EXPECT_LT(seconds_since(start), kBoundSeconds) << piece;
+  }
 }
 
 TEST(TextLimits, AHugeWordLeavesNoWorkspaceBehind) {

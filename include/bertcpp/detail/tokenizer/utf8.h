@@ -12,6 +12,10 @@ namespace bertcpp::utf8 {
 // Replaces `out` with the code points of the well-formed sequences of `text`.
 void decode(std::string_view text, std::vector<char32_t>& out);
 
+// The well-formed sequence starting at text[i]: its length (1-4) with the code point in `c`,
+// or 0 when text[i] starts none (decode drops that one byte and tries the next).
+size_t decode_one(std::string_view text, size_t i, char32_t& c);
+
 // The length of the longest prefix of `text` of at most `max_bytes` bytes that does not end
 // inside a multi-byte sequence (for cutting a text for display).
 inline size_t prefix_length(std::string_view text, size_t max_bytes) {
