@@ -1,15 +1,29 @@
 #include "cli/text_reader.h"
 
 #include <bertcpp/tokenizer/pair_marker.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 namespace bertcpp::cli {
 
 namespace {
+
+// Bytes that are not UTF-8 would be dropped without a word (as Google's BERT reads text):
+// a file in another encoding is refused at its first such line instead. JSON Lines are
+// checked by the JSON parser.
+void require_utf8(const std::string& text, const std::string& where) {
+  const size_t bad = utf8::first_invalid_byte(text);
+  if (bad == std::string::npos) return;
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+  throw std::runtime_error(where + ": not UTF-8 (byte " + hex + " at byte " + std::to_string(bad + 1) +
+                           "); convert the file to UTF-8, e.g. with iconv");
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   if (s.size() < suffix.size()) return false;
@@ -68,6 +82,7 @@ bool TextReader::next_text(std::string& text) {
                                std::to_string(fields.size()) + " fields, the text column is number " +
                                std::to_string(column_index_ + 1));
     text = std::move(fields[column_index_]);
+    require_utf8(text, path_ + ": record " + std::to_string(csv_->records_read()));
     return true;
   }
   std::string line;
@@ -76,6 +91,7 @@ bool TextReader::next_text(std::string& text) {
     ++line_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (format_ == Format::Lines) {
+      require_utf8(line, path_ + ": line " + std::to_string(line_));
       text = std::move(line);
       return true;
     }

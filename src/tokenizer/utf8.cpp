@@ -31,6 +31,16 @@ size_t decode_one(std::string_view text, size_t i, char32_t& c) {
   return len;
 }
 
+size_t first_invalid_byte(std::string_view text) {
+  char32_t c;
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = decode_one(text, i, c);
+    if (len == 0) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 void decode(std::string_view text, std::vector<char32_t>& out) {
   out.clear();
   out.reserve(text.size());

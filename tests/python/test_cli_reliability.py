@@ -45,6 +45,18 @@ def test_an_output_folder_that_does_not_exist_is_named(cli_path, tmp_path):
                 in result.stderr), result.stderr
 
 
+def test_text_that_is_not_utf8_is_refused_by_line(cli_path, tmp_path):
+    # The bytes were dropped without a word (.jsonl refused them): a Latin-1 file encoded
+    # "caf\xe9" as "caf".
+    (tmp_path / "in.txt").write_bytes(b"ok one\nok two\nbad \xff\xfe here\nok four\n")
+    (tmp_path / "in.csv").write_bytes(b"text\nfine\ncaf\xe9\n")
+    for name, where in (("in.txt", "line 3: not UTF-8 (byte 0xFF at byte 5)"),
+                        ("in.csv", "record 3: not UTF-8 (byte 0xE9 at byte 4)")):
+        result = run(cli_path, "encode", "-i", str(tmp_path / name), "-o", str(tmp_path / "out.npy"), "-q")
+        assert result.returncode == 1 and "%s: %s" % (tmp_path / name, where) in result.stderr, result.stderr
+        assert not (tmp_path / "out.npy").exists() and leftovers(tmp_path) == []
+
+
 def test_a_failure_leaves_no_output_and_names_the_line(cli_path, tmp_path):
     lines = [json.dumps({"text": "fine %d" % i}) for i in range(9)]
     lines[6] = "{not json"

@@ -3,6 +3,7 @@
 // words, long words, truncation boundaries, options, threads, vocab file errors.
 #include <bertcpp/tokenizer/tokenizer.h>
 #include <bertcpp/detail/tokenizer/truncation.h>
+#include <bertcpp/detail/tokenizer/utf8.h>
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,26 @@ TEST(EdgeCasesTest, TableMatchesReference) {
       EXPECT_EQ(e.offsets, want_offsets) << c.name;
     }
     EXPECT_EQ(tok.tokenize(c.text), c.tokens) << c.name;
+  }
+}
+
+// first_invalid_byte (the CLI refuses a line it finds) agrees with decode (which drops those
+// bytes): each text is invalid exactly when decoding and re-encoding it changes it.
+TEST(EdgeCasesTest, FirstInvalidByteIsTheFirstByteDecodeDrops) {
+  const std::vector<std::pair<std::string, size_t>> table = {
+      {"", std::string_view::npos},          {"caf\u00e9 \u4e2d \U0001F600", std::string_view::npos},
+      {"a\xff" "b", 1},                      {"caf\xc3", 3},
+      {"\xe2\x82" "a", 0},                   {"x\xed\xa0\x80", 1},
+      {"\xc0\xafx", 0},                      {"\xf4\x90\x80\x80x", 0},
+      {"ok\x80", 2},                          {"\xef\xbb\xbf\xe9", 3},
+  };
+  for (const auto& [text, bad] : table) {
+    EXPECT_EQ(bertcpp::utf8::first_invalid_byte(text), bad) << text;
+    std::vector<char32_t> points;
+    bertcpp::utf8::decode(text, points);
+    std::string again;
+    for (char32_t c : points) bertcpp::utf8::append(again, c);
+    EXPECT_EQ(again == text, bad == std::string_view::npos) << text;
   }
 }
 

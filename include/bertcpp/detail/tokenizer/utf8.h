@@ -16,6 +16,10 @@ void decode(std::string_view text, std::vector<char32_t>& out);
 // or 0 when text[i] starts none (decode drops that one byte and tries the next).
 size_t decode_one(std::string_view text, size_t i, char32_t& c);
 
+// The index of the first byte of `text` that no well-formed sequence holds (decode would drop
+// it), or std::string_view::npos when `text` is all well-formed UTF-8.
+size_t first_invalid_byte(std::string_view text);
+
 // The length of the longest prefix of `text` of at most `max_bytes` bytes that does not end
 // inside a multi-byte sequence (for cutting a text for display).
 inline size_t prefix_length(std::string_view text, size_t max_bytes) {
