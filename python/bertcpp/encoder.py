@@ -266,6 +266,9 @@ class Encoder:
         if self.normalize if normalize is None else normalize:
             _normalize_rows(vectors)
         if output_precision != "float32":
+            if vectors.ndim != 2:
+                raise ValueError("output_precision=%r quantizes sentence vectors; pooling_strategy NONE gives token "
+                                 "vectors (quantize them with bertcpp.quantize_embeddings row by row)" % (output_precision,))
             vectors = quantize_embeddings(vectors, output_precision, calibration_embeddings=calibration_embeddings)
         return (vectors, tokens) if show_tokens else vectors
 

@@ -22,9 +22,12 @@ py::array quantize(const py::handle& embeddings, const std::string& precision, c
   const bertcpp::OutputPrecision p = bertcpp::parse_output_precision(precision);
   bertcpp::RowMatrix e = to_matrix(embeddings, "embeddings");
   if (p == bertcpp::OutputPrecision::Float32) return to_numpy(std::move(e));
+  const bertcpp::RowMatrix calibration_rows =
+      calibration.is_none() ? bertcpp::RowMatrix() : to_matrix(calibration, "calibration_embeddings");
+  if (!calibration.is_none() && calibration_rows.size() == 0)  // in C++ an empty matrix means "none given"
+    throw py::value_error("calibration_embeddings is empty: pass None to take the ranges from the embeddings");
   const bertcpp::QuantizedEmbeddings q = bertcpp::quantize_embeddings(
-      e, p, ranges.is_none() ? bertcpp::RowMatrix() : to_matrix(ranges, "ranges"),
-      calibration.is_none() ? bertcpp::RowMatrix() : to_matrix(calibration, "calibration_embeddings"));
+      e, p, ranges.is_none() ? bertcpp::RowMatrix() : to_matrix(ranges, "ranges"), calibration_rows);
   const std::vector<py::ssize_t> shape = {q.rows, q.cols};
   const bool is_signed = p == bertcpp::OutputPrecision::Int8 || p == bertcpp::OutputPrecision::Binary;
   py::array out = is_signed ? py::array(py::dtype::of<int8_t>(), shape) : py::array(py::dtype::of<uint8_t>(), shape);

@@ -18,6 +18,16 @@ uint8_t to_byte(double v) {
   return static_cast<uint8_t>(static_cast<int64_t>(std::trunc(v)));
 }
 
+// Ranges that quantize everything to one value would return zeros without a word (numpy casts
+// the NaN of 0/0): refused instead, naming where they came from.
+void require_finite(const RowMatrix& m, const char* what) {
+  for (Eigen::Index r = 0; r < m.rows(); ++r)
+    for (Eigen::Index c = 0; c < m.cols(); ++c)
+      if (!std::isfinite(m(r, c)))
+        throw std::invalid_argument(std::string("quantize_embeddings: ") + what + " has a non-finite value at [" +
+                                    std::to_string(r) + ", " + std::to_string(c) + "]");
+}
+
 }  // namespace
 
 OutputPrecision parse_output_precision(const std::string& name) {
@@ -54,14 +64,22 @@ QuantizedEmbeddings quantize_embeddings(const RowMatrix& e, OutputPrecision prec
         if (ranges.rows() != 2 || ranges.cols() != dim)
           throw std::invalid_argument("quantize_embeddings: ranges must be [2, " + std::to_string(dim) + "], got [" +
                                       std::to_string(ranges.rows()) + ", " + std::to_string(ranges.cols()) + "]");
+        require_finite(ranges, "ranges");
         lo = ranges.row(0);
         hi = ranges.row(1);
       } else {
-        const RowMatrix& source = calibration.size() > 0 ? calibration : e;
+        const bool given = calibration.size() > 0;
+        const RowMatrix& source = given ? calibration : e;
+        const char* what = given ? "calibration_embeddings" : "the embeddings (no ranges or calibration_embeddings given)";
         if (source.cols() != dim)
           throw std::invalid_argument("quantize_embeddings: calibration embeddings have width " +
                                       std::to_string(source.cols()) + ", the embeddings " + std::to_string(dim));
         if (source.rows() == 0) throw std::invalid_argument("quantize_embeddings: no embeddings to take ranges from");
+        if (source.rows() == 1)
+          throw std::invalid_argument(std::string("quantize_embeddings: ranges from ") + what +
+                                      ": one embedding gives every dimension min = max, and every value 0; pass "
+                                      "calibration_embeddings (sentence-transformers suggests 100 or more) or ranges");
+        require_finite(source, given ? "calibration_embeddings" : "embeddings");
         lo = source.colwise().minCoeff();
         hi = source.colwise().maxCoeff();
       }

@@ -48,6 +48,30 @@ def test_output_precision_is_sentence_transformers_quantization(encoder, precisi
         bertcpp.quantize_embeddings(vectors, "int4")
 
 
+def test_int8_ranges_that_would_zero_everything_are_refused(encoder):
+    # One text quantized by its own ranges, a one-row or NaN calibration: sentence-transformers'
+    # math gives 0/0 and every byte 0; it was returned as such.
+    vectors = encoder.encode(TEXTS)
+    one = encoder.encode(TEXTS[:1])
+    with pytest.raises(ValueError, match="one embedding gives every dimension min = max"):
+        encoder.encode(TEXTS[:1], output_precision="int8")
+    with pytest.raises(ValueError, match="from calibration_embeddings: one embedding"):
+        bertcpp.quantize_embeddings(vectors, "uint8", calibration_embeddings=one[0])
+    with pytest.raises(ValueError, match="calibration_embeddings has a non-finite value at \\[1, 7\\]"):
+        broken = vectors.copy()
+        broken[1, 7] = np.nan
+        bertcpp.quantize_embeddings(vectors, "int8", calibration_embeddings=broken)
+    with pytest.raises(ValueError, match="ranges has a non-finite value"):
+        bertcpp.quantize_embeddings(vectors, "int8", ranges=np.array([vectors.min(0), np.full(vectors.shape[1], np.inf)]))
+    with pytest.raises(ValueError, match="calibration_embeddings is empty"):
+        bertcpp.quantize_embeddings(vectors, "int8", calibration_embeddings=np.zeros((0, vectors.shape[1]), np.float32))
+    # One text with calibration from many is the intended use, and binary needs no ranges.
+    assert encoder.encode(TEXTS[:1], output_precision="int8", calibration_embeddings=vectors).shape == (1, vectors.shape[1])
+    assert encoder.encode(TEXTS[:1], output_precision="binary").shape == (1, vectors.shape[1] // 8)
+    with pytest.raises(ValueError, match="pooling_strategy NONE gives token vectors"):
+        bertcpp.Encoder(pooling_strategy="NONE", max_seq_len=8).encode(TEXTS, output_precision="int8")
+
+
 def test_truncate_dim_keeps_the_first_dimensions():
     if not os.path.exists(os.path.join(ST_FOLDER, "modules.json")):
         pytest.skip("shared sentence-transformers fixtures absent")

@@ -1,7 +1,8 @@
 // Embeddings -> fewer bits: sentence-transformers' quantize_embeddings, value for value.
 //   int8 / uint8: per dimension, [min, max] (of `ranges`, else of the calibration embeddings,
 //     else of the embeddings themselves) cut into 255 steps; (x - min) / step, then - 128 for
-//     int8, converted like numpy's astype (toward zero).
+//     int8, converted like numpy's astype (toward zero). Ranges taken from one embedding (all
+//     zeros would come out) or holding NaN or inf are std::invalid_argument.
 //   binary / ubinary: one bit per dimension (x > 0), packed 8 to a byte, most significant bit
 //     first (numpy.packbits); binary stores each byte - 128 as int8.
 #pragma once
