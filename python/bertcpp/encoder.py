@@ -22,7 +22,7 @@ def _as_input(text, index):
         return (m.group(1), m.group(2)) if m else text
     if isinstance(text, (tuple, list)) and len(text) == 2 and all(isinstance(t, str) for t in text):
         return tuple(text)
-    raise TypeError("element %d must be a str or a (str, str) pair, got %s" % (index, type(text).__name__))
+    raise TypeError("element %d must be a str or a (str, str) pair, got %s" % (index, reprlib.repr(text)))
 
 
 def _as_token_list(tokens, index):
@@ -70,12 +70,20 @@ def _check_progress(progress):
 
 
 def _check_layers(layers, name="pooling_layer", empty_ok=False):
-    if isinstance(layers, numbers.Integral) and not isinstance(layers, bool):
-        return [int(layers)]
+    def is_int(x):
+        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+    def checked(values):  # beyond a C int it names no layer: said here, not by pybind11's overload dump
+        for x in values:
+            if not -2**31 <= x < 2**31:
+                raise ValueError("%s %d names no layer of any model (negative counts from the last)" % (name, x))
+        return [int(x) for x in values]
+
+    if is_int(layers):
+        return checked([layers])
     items = layers.tolist() if isinstance(layers, np.ndarray) else layers
-    if isinstance(items, (list, tuple)) and (items or empty_ok) and all(
-            isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in items):
-        return [int(x) for x in items]
+    if isinstance(items, (list, tuple)) and (items or empty_ok) and all(is_int(x) for x in items):
+        return checked(items)
     raise TypeError("%s must be an int or a %slist of ints (negative from the last layer), got %r (%s)"
                     % (name, "" if empty_ok else "non-empty ", layers, type(layers).__name__))
 

@@ -28,6 +28,9 @@ void bind_vectors(py::module_& m);
 // The UTF-8 of a Python str. A str that is not valid Unicode (a lone surrogate, as
 // surrogateescape decoding leaves) is a ValueError naming `what` and the position.
 inline std::string utf8_of(const py::handle& text, const std::string& what) {
+  if (!PyUnicode_Check(text.ptr()))
+    throw py::type_error(what + " must be a str, got " + std::string(py::str(py::type::handle_of(text).attr("__name__"))) +
+                         (PyBytes_Check(text.ptr()) ? " (decode it first: .decode(\"utf-8\"))" : ""));
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
   if (data) return std::string(data, static_cast<size_t>(size));

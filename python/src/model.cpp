@@ -129,7 +129,7 @@ void bind_model(py::module_& m) {
 
   m.def(
       "fill_mask",
-      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::str& text,
+      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::object& text,
          const py::object& top_k, std::optional<py::object> max_length, int threads) {
         const std::string utf8 = utf8_of(text, "text");
         const auto k = static_cast<size_t>(checked_int(top_k, "top_k", 1, LLONG_MAX));
@@ -153,7 +153,7 @@ void bind_model(py::module_& m) {
       py::arg("max_length") = py::none(), py::arg("threads") = 0);
   m.def(
       "next_sentence_probability",
-      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::str& a, const py::str& b,
+      [](const bertcpp::BertModel& model, const bertcpp::Tokenizer& tokenizer, const py::object& a, const py::object& b,
          std::optional<py::object> max_length, int threads) {
         const std::string first = utf8_of(a, "a"), second = utf8_of(b, "b");
         std::optional<size_t> length;

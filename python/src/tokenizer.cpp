@@ -49,7 +49,7 @@ void bind_tokenizer(py::module_& m) {
            py::arg("tokenize_chinese_chars") = true)
       .def(
           "encode",
-          [](const bertcpp::Tokenizer& tok, const py::str& text, std::optional<py::str> text_b,
+          [](const bertcpp::Tokenizer& tok, const py::object& text, std::optional<py::object> text_b,
              std::optional<py::object> max_length) {
             const std::string a = utf8_of(text, "text");
             const std::optional<std::string> b = text_b ? std::optional<std::string>(utf8_of(*text_b, "text_b")) : std::nullopt;
@@ -90,7 +90,7 @@ void bind_tokenizer(py::module_& m) {
           "Encodes already split tokens; tokens not in the vocabulary become [UNK].")
       .def(
           "tokenize",
-          [](const bertcpp::Tokenizer& tok, const py::str& text) {
+          [](const bertcpp::Tokenizer& tok, const py::object& text) {
             const std::string utf8 = utf8_of(text, "text");
             py::gil_scoped_release release;
             return tok.tokenize(utf8);

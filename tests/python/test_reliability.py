@@ -142,6 +142,7 @@ def test_lone_surrogates_name_the_element_and_position(encoder, tokenizer):
     ({"threads": -5}, ValueError, r"threads must be None, 0 .*got -5"),
     ({"threads": 40000}, ValueError, r"threads = 40000 is outside \[0, 1024\]"),
     ({"pooling_layer": "-1"}, TypeError, r"pooling_layer must be an int or a non-empty list of ints.*'-1'"),
+    ({"pooling_layer": [-1, 2**63]}, ValueError, r"pooling_layer 9223372036854775808 names no layer"),
     ({"pooling_strategy": 3}, TypeError, r"pooling_strategy must be a str such as \"REDUCE_MEAN\" or None"),
     ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer, got 0"),
 ])
@@ -313,6 +314,20 @@ def test_unordered_or_keyed_collections_are_refused(encoder):
     with pytest.raises(TypeError, match="got a DataFrame: pass a list or one column"):
         encoder.encode(frame)
     np.testing.assert_array_equal(encoder.encode(frame["text"]), encoder.encode(["hello", "world"]))
+
+
+def test_a_text_that_is_not_a_str_is_named(tokenizer, encoder):
+    # bytes or None gave pybind11's list of overloads; a pair with a None named only "tuple".
+    with pytest.raises(TypeError, match=r'^text must be a str, got bytes \(decode it first'):
+        tokenizer.encode(b"abc")
+    with pytest.raises(TypeError, match="^text_b must be a str, got NoneType|^text must be a str, got NoneType"):
+        tokenizer.encode(None)
+    with pytest.raises(TypeError, match="^text must be a str, got int"):
+        tokenizer.tokenize(3)
+    with pytest.raises(TypeError, match="^text must be a str, got bytes"):
+        encoder.fill_mask(b"a [MASK]")
+    with pytest.raises(TypeError, match=r"element 0 must be a str or a \(str, str\) pair, got \('a', None\)"):
+        encoder.encode([("a", None)])
 
 
 def test_tokenizer_batches_take_any_iterable_but_not_one_str(tokenizer):
