@@ -15,15 +15,21 @@ class CsvReader {
       : in_(in), source_(std::move(source)), delimiter_(delimiter) {}
   // Reads the next record into `fields`; false at end of input. Blank lines are no records
   // (as pandas reads them), so rows stay aligned with a DataFrame of the same file. Throws
-  // std::runtime_error naming the file and the record for an unterminated quoted field.
+  // std::runtime_error naming the file and the line for an unterminated quoted field.
   bool next(std::vector<std::string>& fields);
-  size_t records_read() const { return records_; }
+  // The line of the file (from 1) where the last record read starts: what an editor shows,
+  // unlike a record count once a quoted field holds a newline.
+  size_t record_line() const { return record_line_; }
 
  private:
+  // After reading c: counts it if it ends a line (\n, \r\n as one, a lone \r).
+  void count_line_end(int c);
+
   std::istream& in_;
   std::string source_;
   char delimiter_;
-  size_t records_ = 0;
+  size_t lines_ = 0;  // line ends read so far
+  size_t record_line_ = 0;
 };
 
 }  // namespace bertcpp::cli

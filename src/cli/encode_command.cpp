@@ -93,7 +93,7 @@ void run_encode(const EncodeArgs& args) {
           keep_going);
     } catch (const InputError& e) {
       // Name the text as the user finds it in the file, not by its place in this chunk.
-      throw std::invalid_argument(args.input + ": " + reader.unit() + " " + std::to_string(where.at(e.index())) +
+      throw std::invalid_argument(args.input + ": line " + std::to_string(where.at(e.index())) +
                                   ": the text " + e.detail());
     }
     if (npy) {

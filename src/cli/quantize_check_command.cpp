@@ -19,10 +19,10 @@ namespace bertcpp::cli {
 void run_quantize_check(const QuantizeCheckArgs& args) {
   std::vector<TextInput> texts;
   std::vector<size_t> where;
-  std::string unit = "text";  // what `where` counts
+  std::string unit = "text";  // what `where` counts: the built-in sample's texts, or a file's lines
   if (!args.texts.empty()) {
     TextReader reader(args.texts, args.column, args.field);
-    unit = reader.unit();
+    unit = "line";
     std::vector<TextInput> chunk;
     std::vector<size_t> chunk_where;
     while (reader.next_chunk(size_t{1} << 16, chunk, chunk_where)) {

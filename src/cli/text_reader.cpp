@@ -71,18 +71,18 @@ TextReader::TextReader(const std::string& path, const std::string& column, const
   column_index_ = static_cast<size_t>(it - header.begin());
 }
 
-size_t TextReader::position() const { return format_ == Format::Csv ? csv_->records_read() : line_; }
+size_t TextReader::position() const { return format_ == Format::Csv ? csv_->record_line() : line_; }
 
 bool TextReader::next_text(std::string& text) {
   if (format_ == Format::Csv) {
     std::vector<std::string> fields;
     if (!csv_->next(fields)) return false;
     if (column_index_ >= fields.size())
-      throw std::runtime_error(path_ + ": record " + std::to_string(csv_->records_read()) + " has " +
+      throw std::runtime_error(path_ + ": line " + std::to_string(csv_->record_line()) + ": the record has " +
                                std::to_string(fields.size()) + " fields, the text column is number " +
                                std::to_string(column_index_ + 1));
     text = std::move(fields[column_index_]);
-    require_utf8(text, path_ + ": record " + std::to_string(csv_->records_read()));
+    require_utf8(text, path_ + ": line " + std::to_string(csv_->record_line()));
     return true;
   }
   std::string line;

@@ -20,12 +20,10 @@ class TextReader {
   // rather than being read as lines. Throws std::runtime_error naming the file when it
   // cannot be opened, or when the CSV header has no `column`. A UTF-8 BOM is skipped.
   TextReader(const std::string& path, const std::string& column, const std::string& field);
-  // Appends up to `max_count` texts to `out` (cleared first), and to `where` the line (or CSV
-  // record) number each came from; false when none was left. "first ||| second" becomes a
-  // sentence pair, as bert-as-service reads it.
+  // Appends up to `max_count` texts to `out` (cleared first), and to `where` the line of the
+  // file each came from (where its CSV record starts); false when none was left.
+  // "first ||| second" becomes a sentence pair, as bert-as-service reads it.
   bool next_chunk(size_t max_count, std::vector<TextInput>& out, std::vector<size_t>& where);
-  // What `where` counts: "line", or "record" for CSV (the header is record 1).
-  const char* unit() const { return format_ == Format::Csv ? "record" : "line"; }
 
  private:
   enum class Format { Lines, Csv, JsonLines };

@@ -37,8 +37,8 @@ TEST(CsvReader, HandlesCrLfEmptyFieldsAndNoFinalNewline) {
   EXPECT_EQ(r[2], (std::vector<std::string>{"x", ""}));
 }
 
-TEST(CsvReader, UnterminatedQuoteNamesFileAndRecord) {
-  std::istringstream in("a\n\"never closed\n");
+TEST(CsvReader, UnterminatedQuoteNamesFileAndLine) {
+  std::istringstream in("a\n\n\"never closed\n");
   CsvReader reader(in, "broken.csv");
   std::vector<std::string> fields;
   ASSERT_TRUE(reader.next(fields));
@@ -46,8 +46,19 @@ TEST(CsvReader, UnterminatedQuoteNamesFileAndRecord) {
     reader.next(fields);
     FAIL() << "expected std::runtime_error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("broken.csv: record 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("broken.csv: line 3"), std::string::npos) << e.what();
   }
+}
+
+// Records are named by the line they start on, as an editor shows it: quoted newlines, blank
+// lines and every line ending counted (\n, \r\n, a lone \r).
+TEST(CsvReader, RecordLineIsWhereTheRecordStarts) {
+  std::istringstream in("id,text\r\n1,\"two\nlines\"\n\n2,x\r3,\"a\r\nb\"\n4,y");
+  CsvReader reader(in, "lines.csv");
+  std::vector<std::string> fields;
+  std::vector<size_t> lines;
+  while (reader.next(fields)) lines.push_back(reader.record_line());
+  EXPECT_EQ(lines, (std::vector<size_t>{1, 2, 5, 6, 8}));
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ def test_text_that_is_not_utf8_is_refused_by_line(cli_path, tmp_path):
     (tmp_path / "in.txt").write_bytes(b"ok one\nok two\nbad \xff\xfe here\nok four\n")
     (tmp_path / "in.csv").write_bytes(b"text\nfine\ncaf\xe9\n")
     for name, where in (("in.txt", "line 3: not UTF-8 (byte 0xFF at byte 5)"),
-                        ("in.csv", "record 3: not UTF-8 (byte 0xE9 at byte 4)")):
+                        ("in.csv", "line 3: not UTF-8 (byte 0xE9 at byte 4)")):
         result = run(cli_path, "encode", "-i", str(tmp_path / name), "-o", str(tmp_path / "out.npy"), "-q")
         assert result.returncode == 1 and "%s: %s" % (tmp_path / name, where) in result.stderr, result.stderr
         assert not (tmp_path / "out.npy").exists() and leftovers(tmp_path) == []

@@ -67,7 +67,7 @@ def test_cli_int8_and_quantize_check(cli_path, tmp_path):
     (tmp_path / "in.csv").write_text("id,text\n" + "".join("%d,%s\n" % (i, t) for i, t in enumerate(TEXTS)),
                                      encoding="utf-8")
     from_csv = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.csv"))
-    assert from_csv.returncode == 0 and "record " in from_csv.stdout, from_csv.stderr  # CSV counts records
+    assert from_csv.returncode == 0 and "line " in from_csv.stdout, from_csv.stderr  # where the record starts
     failing = run(cli_path, "quantize-check", "--texts", str(tmp_path / "in.txt"), "--min-cosine", "1")
     assert failing.returncode != 0 and "below --min-cosine" in failing.stderr
     assert run(cli_path, "quantize-check").returncode == 0  # the built-in sample
