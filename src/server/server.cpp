@@ -77,11 +77,13 @@ void serve(const ServerOptions& options) {
   // Any thread may receive the signal (libraries start threads of their own before this
   // runs), so the handler only raises a flag that a watcher thread below acts on.
   stop_requested = false;
-  struct sigaction on_stop {}, old_int{}, old_term{};
+  // SIGHUP too: a closed terminal or ssh session stops it as cleanly as Ctrl-C.
+  struct sigaction on_stop {}, old_int{}, old_term{}, old_hup{};
   on_stop.sa_handler = [](int) { stop_requested = true; };
   sigemptyset(&on_stop.sa_mask);
   sigaction(SIGINT, &on_stop, &old_int);
   sigaction(SIGTERM, &on_stop, &old_term);
+  sigaction(SIGHUP, &on_stop, &old_hup);
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
   // glibc raises its mmap threshold to the largest block freed, after which batch buffers of
   // every size are carved from the per-thread heaps, which fragment: a long-running server's
@@ -91,6 +93,7 @@ void serve(const ServerOptions& options) {
   auto restore_signals = [&] {
     sigaction(SIGINT, &old_int, nullptr);
     sigaction(SIGTERM, &old_term, nullptr);
+    sigaction(SIGHUP, &old_hup, nullptr);
   };
 
   Service service(options);
@@ -201,7 +204,7 @@ void serve(const ServerOptions& options) {
               << " without --api-key: anyone who can reach this address can use the server" << std::endl;
   if (options.on_listening) options.on_listening(options.host, port);
 
-  // Stops the listener on SIGINT/SIGTERM; the thread pool then finishes the requests in flight.
+  // Stops the listener on SIGINT/SIGTERM/SIGHUP; the thread pool then finishes the requests in flight.
   std::atomic<bool> done{false};
   std::thread signals([&] {
     while (!done) {

@@ -72,9 +72,9 @@ class Server(object):
                 return float(line.split()[1])
         raise KeyError(name)
 
-    def terminate(self, timeout=60):
-        """SIGTERM, then the exit code and the output."""
-        self.proc.send_signal(signal.SIGTERM)
+    def terminate(self, timeout=60, sig=signal.SIGTERM):
+        """SIGTERM (or `sig`), then the exit code and the output."""
+        self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=timeout)
         return self.proc.returncode, out, err
 

@@ -4,6 +4,7 @@ import base64
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -259,6 +260,15 @@ def test_sigterm_drains_in_flight_requests(local):
     assert code == 0 and "stopped" in out and "finishing the requests in flight" in err
     status, _, payload = result["r"]
     assert status == 200 and same_vectors(as_f32(payload["result"]), local.encode(texts))
+
+
+def test_sighup_stops_the_server_as_sigterm_does():
+    # A closed terminal or ssh session: the same clean stop (the command's own SIGHUP handling
+    # must not swallow it and leave the server running).
+    s = Server("--threads", "1")
+    assert s.post("/encode", {"texts": ["hello"]})[0] == 200
+    code, out, _ = s.terminate(sig=signal.SIGHUP)
+    assert code == 0 and "stopped" in out
 
 
 # ---- BertClient over HTTP ----
